@@ -1,0 +1,54 @@
+// Command civicpay is the gateway: `serve` runs it, `migrate` applies the
+// schema, `seed --demo` loads demo data, `devdb` manages the private
+// PostgreSQL cluster that `make run` and `make test` use.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+const usage = `usage: civicpay <command> [flags]
+
+commands:
+  serve            run the gateway (flags: civicpay serve -h)
+  migrate          apply pending database migrations
+  seed --demo      load demo agencies, services and a demo portal (prints its test key)
+  devdb up|stop|url  start, stop or locate the private PostgreSQL cluster in .data/
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "civicpay:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest)
+	case "migrate":
+		return migrateCmd(ctx, rest)
+	case "seed":
+		return seedCmd(ctx, rest)
+	case "devdb":
+		return devdbCmd(ctx, rest)
+	case "help", "-h", "--help":
+		fmt.Print(usage)
+		return nil
+	}
+	return fmt.Errorf("unknown command %q\n%s", cmd, strings.TrimSpace(usage))
+}

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+
+	"github.com/civicpay/civicpay/gateway/api"
+	"github.com/civicpay/civicpay/gateway/config"
+	"github.com/civicpay/civicpay/migrations"
+)
+
+func serve(ctx context.Context, args []string) error {
+	cfg, err := config.Load(args, config.Environ(), os.Stderr)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.LogLevel)
+	url, err := databaseURL(cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	pool, err := openPool(ctx, url, cfg.DBMaxConns)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	if cfg.Migrate {
+		if err := migrations.Up(ctx, pool); err != nil {
+			return err
+		}
+	}
+	srv := api.New(api.Deps{Pool: pool, Log: log, PublicURL: cfg.PublicURL})
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("CIVICPAY_ADDR %s: %w", cfg.Addr, err)
+	}
+	httpSrv := &http.Server{Handler: srv.Echo, ReadHeaderTimeout: 10 * 1e9}
+	errc := make(chan error, 1)
+	go func() { errc <- httpSrv.Serve(ln) }()
+	log.Info("civicpay listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "deadline", cfg.ShutdownTimeout.String())
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func newLogger(level string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+}

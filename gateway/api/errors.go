@@ -1,0 +1,73 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/civicpay/civicpay/gateway/problem"
+)
+
+// problemRow maps one domain error to its HTTP problem.
+type problemRow struct {
+	err    error
+	status int
+	code   string
+}
+
+// problems is the one table from domain errors to HTTP problems. Domain
+// packages return their sentinel (or typed) errors; only this edge knows HTTP.
+var problems = []problemRow{}
+
+// handleError writes every error as problem+json; nothing reaches the client
+// as a bare 500 page.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	p := s.toProblem(err)
+	p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
+	p.Instance = c.Request().URL.Path
+	if p.Status >= 500 {
+		s.deps.Log.Error("request failed", "request_id", p.RequestID, "err", err)
+	}
+	problem.Write(c.Response(), p)
+}
+
+func (s *Server) toProblem(err error) *problem.Problem {
+	var p *problem.Problem
+	if errors.As(err, &p) {
+		cp := *p
+		return &cp
+	}
+	for _, row := range problems {
+		if errors.Is(err, row.err) {
+			return problem.New(row.status, row.code, err.Error())
+		}
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		return echoProblem(he)
+	}
+	return problem.New(http.StatusInternalServerError, "internal_error", "the gateway could not complete the request; it is safe to retry with the same Idempotency-Key")
+}
+
+// echoProblem translates echo's own errors (unknown route, body too large, …).
+func echoProblem(he *echo.HTTPError) *problem.Problem {
+	switch he.Code {
+	case http.StatusNotFound:
+		return problem.New(he.Code, "route_not_found", "no such endpoint")
+	case http.StatusMethodNotAllowed:
+		return problem.New(he.Code, "method_not_allowed", "this endpoint does not take that method")
+	case http.StatusRequestEntityTooLarge:
+		return problem.New(he.Code, "body_too_large", "the request body is larger than "+MaxBody+"B")
+	case http.StatusUnsupportedMediaType:
+		return problem.New(he.Code, "unsupported_media_type", "send application/json")
+	}
+	msg, _ := he.Message.(string)
+	if msg == "" {
+		msg = http.StatusText(he.Code)
+	}
+	return problem.New(he.Code, "http_error", msg)
+}

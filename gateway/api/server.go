@@ -1,0 +1,79 @@
+// Package api is the HTTP edge of the gateway: echo routes, middleware, and
+// the single table that turns domain errors into problem+json responses.
+// Handlers stay thin; the work happens in the domain packages.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/civicpay/civicpay/gateway/problem"
+	"github.com/civicpay/civicpay/migrations"
+)
+
+// MaxBody bounds every request body; payment requests are small.
+const MaxBody = "64K"
+
+// Deps is what the HTTP edge needs from the rest of the gateway.
+type Deps struct {
+	Pool      *pgxpool.Pool
+	Log       *slog.Logger
+	PublicURL string
+}
+
+// Server is the configured echo instance.
+type Server struct {
+	Echo *echo.Echo
+	deps Deps
+}
+
+// New builds the echo instance with middleware and every route.
+func New(d Deps) *Server {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	s := &Server{Echo: e, deps: d}
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		Generator: newRequestID,
+		// A client's own id is kept only when it is short and plain, so logs stay clean.
+		Skipper: func(echo.Context) bool { return false },
+	}))
+	e.Use(s.accessLog)
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
+	e.Use(middleware.BodyLimit(MaxBody))
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	return s
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// readyz answers 200 only when PostgreSQL answers within two seconds and every
+// migration is applied; load balancers take the instance out otherwise.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	if err := s.deps.Pool.Ping(ctx); err != nil {
+		return problem.New(http.StatusServiceUnavailable, "database_unavailable", "PostgreSQL did not answer within 2s")
+	}
+	cur, latest, riverOK, err := migrations.Status(ctx, s.deps.Pool)
+	if err != nil {
+		return problem.New(http.StatusServiceUnavailable, "database_unavailable", "could not read the migration version")
+	}
+	if cur != latest || !riverOK {
+		return problem.New(http.StatusServiceUnavailable, "migrations_pending", "the database schema is not current; run 'civicpay migrate'")
+	}
+	return c.JSON(http.StatusOK, map[string]any{"status": "ready", "schema_version": cur})
+}

@@ -1,0 +1,170 @@
+// Package config reads the gateway's settings from environment variables,
+// each of which is also a command-line flag, from one table. Unknown
+// CIVICPAY_* variables and malformed values stop start-up with a message that
+// names the variable, so a typo never silently falls back to a default.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything `civicpay serve` needs.
+type Config struct {
+	Addr            string
+	DatabaseURL     string
+	PublicURL       string
+	LogLevel        string
+	ShutdownTimeout time.Duration
+	DBMaxConns      int
+	Migrate         bool
+	Workers         bool
+	SandboxURL      string
+}
+
+// Setting is one row of the table: an environment variable and its flag.
+type Setting struct {
+	Env, Flag, Default, Help string
+	set                      func(c *Config, v string) error
+}
+
+// Settings is the table, in the order the README lists it.
+var Settings = []Setting{
+	{"CIVICPAY_ADDR", "addr", "127.0.0.1:8080", "host:port the HTTP server listens on", func(c *Config, v string) error {
+		if _, _, err := net.SplitHostPort(v); err != nil {
+			return errors.New("want host:port")
+		}
+		c.Addr = v
+		return nil
+	}},
+	{"DATABASE_URL", "database-url", "", "PostgreSQL URL; empty: the private cluster of .data/ (make run starts it)", func(c *Config, v string) error {
+		c.DatabaseURL = v
+		return nil
+	}},
+	{"CIVICPAY_PUBLIC_URL", "public-url", "", "URL providers and browsers reach the gateway at (callbacks, widget); default http://<addr>", func(c *Config, v string) error {
+		if v == "" {
+			return nil
+		}
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("want an absolute http(s) URL")
+		}
+		c.PublicURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"CIVICPAY_LOG_LEVEL", "log-level", "info", "debug, info, warn or error", func(c *Config, v string) error {
+		switch v {
+		case "debug", "info", "warn", "error":
+			c.LogLevel = v
+			return nil
+		}
+		return errors.New("want debug, info, warn or error")
+	}},
+	{"CIVICPAY_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long in-flight requests may finish after SIGINT/SIGTERM", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("want a positive duration such as 15s")
+		}
+		c.ShutdownTimeout = d
+		return nil
+	}},
+	{"CIVICPAY_DB_MAX_CONNS", "db-max-conns", "32", "size of the PostgreSQL connection pool", func(c *Config, v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 1000 {
+			return errors.New("want a whole number from 2 to 1000")
+		}
+		c.DBMaxConns = n
+		return nil
+	}},
+	{"CIVICPAY_MIGRATE", "migrate", "true", "apply pending migrations at start-up", boolSetting(func(c *Config, b bool) { c.Migrate = b })},
+	{"CIVICPAY_WORKERS", "workers", "true", "run background workers (webhook delivery, expiry sweeper) in this process", boolSetting(func(c *Config, b bool) { c.Workers = b })},
+	{"CIVICPAY_SANDBOX_URL", "sandbox-url", "", "base URL of cmd/banksim; when set, providers are reached there with the sandbox credentials", func(c *Config, v string) error {
+		if v != "" {
+			if u, err := url.Parse(v); err != nil || u.Host == "" {
+				return errors.New("want an absolute URL")
+			}
+		}
+		c.SandboxURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+}
+
+func boolSetting(f func(*Config, bool)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return errors.New("want true or false")
+		}
+		f(c, b)
+		return nil
+	}
+}
+
+// Load reads the environment, then the flags in args (flags win).
+func Load(args []string, environ []string, stderr io.Writer) (Config, error) {
+	env := map[string]string{}
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	if err := unknownVariables(env); err != nil {
+		return Config{}, err
+	}
+	fs := flag.NewFlagSet("civicpay serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	values := make([]*string, len(Settings))
+	for i, s := range Settings {
+		def := s.Default
+		if v, ok := env[s.Env]; ok {
+			def = v
+		}
+		values[i] = fs.String(s.Flag, def, s.Help+" ("+s.Env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if fs.NArg() > 0 {
+		return Config{}, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	var c Config
+	for i, s := range Settings {
+		if err := s.set(&c, *values[i]); err != nil {
+			return Config{}, fmt.Errorf("%s (--%s) = %q: %v", s.Env, s.Flag, *values[i], err)
+		}
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = "http://" + c.Addr
+	}
+	return c, nil
+}
+
+func unknownVariables(env map[string]string) error {
+	known := map[string]bool{}
+	for _, s := range Settings {
+		known[s.Env] = true
+	}
+	var unknown []string
+	for k := range env {
+		if strings.HasPrefix(k, "CIVICPAY_") && !known[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	if len(unknown) == 0 {
+		return nil
+	}
+	sort.Strings(unknown)
+	return fmt.Errorf("unknown configuration variable %s (known: see 'civicpay serve -h')", strings.Join(unknown, ", "))
+}
+
+// Environ is os.Environ, named for tests that pass their own.
+func Environ() []string { return os.Environ() }

@@ -43,7 +43,7 @@ type ConstraintError struct {
 	Err        *pgconn.PgError
 }
 
-func (e *ConstraintError) Error() string { return e.Kind.Error() + " (" + e.Constraint + ")" }
+func (e *ConstraintError) Error() string   { return e.Kind.Error() + " (" + e.Constraint + ")" }
 func (e *ConstraintError) Unwrap() []error { return []error{e.Kind, e.Err} }
 
 // Translate maps pgx errors to the package's sentinels; others pass through.

@@ -1,11 +1,18 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/civicpay/civicpay/gateway/catalog"
+	"github.com/civicpay/civicpay/gateway/idempotency"
+	"github.com/civicpay/civicpay/gateway/invalid"
+	"github.com/civicpay/civicpay/gateway/payments"
+	"github.com/civicpay/civicpay/gateway/pg"
+	"github.com/civicpay/civicpay/gateway/portals"
 	"github.com/civicpay/civicpay/gateway/problem"
 )
 
@@ -18,7 +25,22 @@ type problemRow struct {
 
 // problems is the one table from domain errors to HTTP problems. Domain
 // packages return their sentinel (or typed) errors; only this edge knows HTTP.
-var problems = []problemRow{}
+var problems = []problemRow{
+	{portals.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{payments.ErrTokenExpired, http.StatusUnauthorized, "client_token_expired"},
+	{payments.ErrNotFound, http.StatusNotFound, "payment_not_found"},
+	{catalog.ErrUnknownAgency, http.StatusNotFound, "agency_not_found"},
+	{catalog.ErrUnknownService, http.StatusNotFound, "service_not_found"},
+	{payments.ErrAgencyNotAllowed, http.StatusForbidden, "agency_not_allowed"},
+	{payments.ErrAmountOutOfBounds, http.StatusUnprocessableEntity, "amount_out_of_bounds"},
+	{payments.ErrAmountMismatch, http.StatusUnprocessableEntity, "amount_mismatch"},
+	{payments.ErrQuoteUsed, http.StatusConflict, "quote_already_used"},
+	{payments.ErrTransition, http.StatusConflict, "invalid_state_transition"},
+	{payments.ErrBadCursor, http.StatusUnprocessableEntity, "invalid_cursor"},
+	{idempotency.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
+	{pg.ErrRetry, http.StatusServiceUnavailable, "contention"},
+	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
+}
 
 // handleError writes every error as problem+json; nothing reaches the client
 // as a bare 500 page.
@@ -40,6 +62,14 @@ func (s *Server) toProblem(err error) *problem.Problem {
 	if errors.As(err, &p) {
 		cp := *p
 		return &cp
+	}
+	var inv invalid.Errors
+	if errors.As(err, &inv) {
+		p := problem.New(http.StatusUnprocessableEntity, "invalid_request", "the request has invalid fields; see errors")
+		for _, f := range inv {
+			p.Errors = append(p.Errors, problem.FieldError{Field: f.Name, Code: f.Code, Detail: f.Detail})
+		}
+		return p
 	}
 	for _, row := range problems {
 		if errors.Is(err, row.err) {

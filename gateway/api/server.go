@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/problem"
 	"github.com/civicpay/civicpay/migrations"
 )
@@ -25,12 +26,25 @@ type Deps struct {
 	Pool      *pgxpool.Pool
 	Log       *slog.Logger
 	PublicURL string
+	Outbox    *events.Outbox
+	// Now is the clock; tests move it.
+	Now func() time.Time
+	// Methods lists the payment methods the widget may offer.
+	Methods func() []string
 }
 
 // Server is the configured echo instance.
 type Server struct {
-	Echo *echo.Echo
-	deps Deps
+	Echo   *echo.Echo
+	deps   Deps
+	limits limiters
+}
+
+func (s *Server) now() time.Time {
+	if s.deps.Now != nil {
+		return s.deps.Now()
+	}
+	return time.Now()
 }
 
 // New builds the echo instance with middleware and every route.
@@ -53,6 +67,8 @@ func New(d Deps) *Server {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	s.routesCatalog()
+	s.routesPayments()
 	return s
 }
 

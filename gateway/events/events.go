@@ -1,0 +1,112 @@
+// Package events is the outbox: an event row and its River delivery job are
+// written in the caller's transaction, so an event exists exactly when the
+// change it describes committed, and is delivered even if the process dies
+// right after the commit.
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+
+	"github.com/civicpay/civicpay/gateway/ids"
+)
+
+// Types of events portals receive.
+const (
+	PaymentSucceeded = "payment.succeeded"
+	PaymentFailed    = "payment.failed"
+	PaymentExpired   = "payment.expired"
+	PaymentCanceled  = "payment.canceled"
+	RefundSucceeded  = "refund.succeeded"
+	RefundFailed     = "refund.failed"
+	PaymentException = "payment.exception"
+)
+
+// Event is one notification for a portal.
+type Event struct {
+	ID        string
+	Type      string
+	PortalID  string
+	Livemode  bool
+	PaymentID string
+	// Object is the snapshot of the resource, marshalled as data.object.
+	Object any
+}
+
+// DeliverArgs is the River job that posts one event to its portal.
+type DeliverArgs struct {
+	EventID string `json:"event_id"`
+}
+
+// Kind names the job for River.
+func (DeliverArgs) Kind() string { return "deliver_event" }
+
+// InsertOpts keeps deliveries on their own queue.
+func (DeliverArgs) InsertOpts() river.InsertOpts {
+	return river.InsertOpts{Queue: Queue, MaxAttempts: MaxAttempts}
+}
+
+// Queue is the River queue webhook deliveries run on.
+const Queue = "webhooks"
+
+// MaxAttempts with the backoff of RetryDelay spans about three days.
+const MaxAttempts = 24
+
+// Outbox writes events and their delivery jobs.
+type Outbox struct {
+	River *river.Client[pgx.Tx]
+}
+
+const insertEvents = `
+INSERT INTO events (id, portal_id, livemode, type, payment_id, data)
+SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::jsonb[])`
+
+// Emit records evs and enqueues their delivery inside tx.
+func (o *Outbox) Emit(ctx context.Context, tx pgx.Tx, evs ...Event) error {
+	if len(evs) == 0 {
+		return nil
+	}
+	n := len(evs)
+	idsCol, portals, modes, types, payments, datas := make([]string, n), make([]string, n), make([]bool, n), make([]string, n), make([]*string, n), make([][]byte, n)
+	jobs := make([]river.InsertManyParams, n)
+	now := time.Now().UTC()
+	for i := range evs {
+		e := &evs[i]
+		if e.ID == "" {
+			e.ID = ids.Event()
+		}
+		body, err := json.Marshal(Envelope(*e, now))
+		if err != nil {
+			return err
+		}
+		idsCol[i], portals[i], modes[i], types[i], datas[i] = e.ID, e.PortalID, e.Livemode, e.Type, body
+		if e.PaymentID != "" {
+			payments[i] = &e.PaymentID
+		}
+		jobs[i] = river.InsertManyParams{Args: DeliverArgs{EventID: e.ID}}
+	}
+	if _, err := tx.Exec(ctx, insertEvents, idsCol, portals, modes, types, payments, datas); err != nil {
+		return err
+	}
+	_, err := o.River.InsertManyFastTx(ctx, tx, jobs)
+	return err
+}
+
+// Envelope is the JSON body portals receive and GET /v1/events returns.
+type EnvelopeBody struct {
+	ID       string         `json:"id"`
+	Object   string         `json:"object"`
+	Type     string         `json:"type"`
+	Created  int64          `json:"created"`
+	Livemode bool           `json:"livemode"`
+	Data     map[string]any `json:"data"`
+}
+
+// Envelope wraps an event's object the way it is stored and delivered.
+func Envelope(e Event, created time.Time) EnvelopeBody {
+	return EnvelopeBody{ID: e.ID, Object: "event", Type: e.Type, Created: created.Unix(), Livemode: e.Livemode, Data: map[string]any{"object": e.Object}}
+}

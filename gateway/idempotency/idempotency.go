@@ -1,0 +1,100 @@
+// Package idempotency makes retried POSTs safe. The key is claimed with an
+// INSERT in the same transaction as the work it guards, so:
+//   - a retry after success finds the stored response and replays it;
+//   - a concurrent request with the same key blocks on the uncommitted row,
+//     then replays the winner's response (or, if the winner rolled back,
+//     does the work itself);
+//   - the same key with a different request is refused.
+//
+// Only responses produced inside the transaction are stored; a request that
+// fails validation before it starts, or whose transaction rolls back, leaves
+// no trace and may be retried, as with Stripe.
+package idempotency
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/civicpay/civicpay/gateway/pg"
+)
+
+// Retention is how long keys are kept; the guarantee is 24 h.
+const Retention = 48 * time.Hour
+
+// Key identifies one logical request of one portal.
+type Key struct {
+	PortalID string
+	Livemode bool
+	Key      string
+	Method   string
+	Path     string
+	// Hash is the digest of the request's canonical body (see Hash).
+	Hash []byte
+}
+
+// Stored is a response to replay.
+type Stored struct {
+	Status int
+	Body   []byte
+}
+
+// ErrKeyReused is the same key sent with a different request.
+var ErrKeyReused = errors.New("this Idempotency-Key was used with a different request")
+
+// Hash digests a canonical request body.
+func Hash(canonical []byte) []byte {
+	sum := sha256.Sum256(canonical)
+	return sum[:]
+}
+
+const claimSQL = `
+INSERT INTO idempotency_keys (portal_id, livemode, key, method, path, request_hash, status, response_body)
+VALUES ($1, $2, $3, $4, $5, $6, 0, '')
+ON CONFLICT DO NOTHING`
+
+const storedSQL = `
+SELECT method, path, request_hash, status, response_body FROM idempotency_keys
+WHERE portal_id = $1 AND livemode = $2 AND key = $3`
+
+// Claim takes the key for this transaction. It returns nil when the caller
+// should do the work, or the earlier response to replay.
+func Claim(ctx context.Context, tx pgx.Tx, k Key) (*Stored, error) {
+	tag, err := tx.Exec(ctx, claimSQL, k.PortalID, k.Livemode, k.Key, k.Method, k.Path, k.Hash)
+	if err != nil {
+		return nil, pg.Translate(err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil, nil
+	}
+	var method, path string
+	var hash []byte
+	var s Stored
+	if err := tx.QueryRow(ctx, storedSQL, k.PortalID, k.Livemode, k.Key).Scan(&method, &path, &hash, &s.Status, &s.Body); err != nil {
+		return nil, err
+	}
+	if method != k.Method || path != k.Path || !bytes.Equal(hash, k.Hash) {
+		return nil, ErrKeyReused
+	}
+	return &s, nil
+}
+
+const finishSQL = `
+UPDATE idempotency_keys SET status = $4, response_body = $5
+WHERE portal_id = $1 AND livemode = $2 AND key = $3`
+
+// Finish stores the response the work produced, in the same transaction.
+func Finish(ctx context.Context, tx pgx.Tx, k Key, status int, body []byte) error {
+	_, err := tx.Exec(ctx, finishSQL, k.PortalID, k.Livemode, k.Key, status, body)
+	return err
+}
+
+// Prune deletes keys older than Retention.
+func Prune(ctx context.Context, db pg.Querier, now time.Time) (int64, error) {
+	tag, err := db.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, now.Add(-Retention))
+	return tag.RowsAffected(), err
+}

@@ -1,0 +1,126 @@
+package payments
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/shopspring/decimal"
+
+	"github.com/civicpay/civicpay/banks/vietqr/paycode"
+	"github.com/civicpay/civicpay/gateway/catalog"
+	"github.com/civicpay/civicpay/gateway/ids"
+	"github.com/civicpay/civicpay/gateway/invalid"
+	"github.com/civicpay/civicpay/gateway/pg"
+	"github.com/civicpay/civicpay/gateway/portals"
+)
+
+// Validate checks the parts of a request that need no database; the HTTP
+// edge calls it before opening a transaction.
+func (r *CreateRequest) Validate(now time.Time) error {
+	_, errs := r.validateShape(now)
+	return errs.Err()
+}
+
+// Create prices and records a new payment inside tx. The amount is decided
+// here, never trusted from the portal alone: a fixed fee must match the
+// catalogue, a declared amount must be within the service's bounds, and a
+// computed one must equal the quote the payer was shown.
+func Create(ctx context.Context, tx pgx.Tx, who portals.Principal, r CreateRequest, now time.Time) (Payment, error) {
+	declared, errs := r.validateShape(now)
+	if len(errs) > 0 {
+		return Payment{}, errs
+	}
+	svc, err := catalog.GetService(ctx, tx, r.Service)
+	if errors.Is(err, catalog.ErrUnknownService) {
+		return Payment{}, invalid.Errors{{Name: "service", Code: "unknown_service", Detail: "no service " + r.Service + " in GET /v1/services"}}
+	}
+	if err != nil {
+		return Payment{}, err
+	}
+	if errs := r.validateForService(svc); len(errs) > 0 {
+		return Payment{}, errs
+	}
+	agency := svc.AgencyCode
+	if r.Agency != nil {
+		agency = *r.Agency
+	}
+	if !who.MayCollectFor(agency) {
+		return Payment{}, ErrAgencyNotAllowed
+	}
+	amount, err := price(ctx, tx, who, svc, r, declared, now)
+	if err != nil {
+		return Payment{}, err
+	}
+	expires := now.Add(DefaultExpiry)
+	if r.ExpiresAt != nil {
+		expires = r.ExpiresAt.UTC()
+	}
+	p := Payment{
+		ID: ids.Payment(), PortalID: who.PortalID, Livemode: who.Livemode, Service: svc.Code, Agency: agency,
+		Kind: svc.Kind, Reference: r.Reference, QuoteID: r.Quote, Payer: *r.Payer, Amount: amount,
+		Description: r.Description, PaymentCode: paycode.Generate(rand.Reader), ClientToken: ids.New("ct", 32),
+		ExpiresAt: expires, ReturnURL: r.ReturnURL, Metadata: r.Metadata,
+	}
+	created, err := insert(ctx, tx, p)
+	var ce *pg.ConstraintError
+	if errors.As(pg.Translate(err), &ce) && ce.Constraint == "payments_quote_id_key" {
+		return Payment{}, ErrQuoteUsed
+	}
+	return created, pg.Translate(err)
+}
+
+// price decides the amount to charge from the service's rule.
+func price(ctx context.Context, tx pgx.Tx, who portals.Principal, svc catalog.Service, r CreateRequest, declared *decimal.Decimal, now time.Time) (decimal.Decimal, error) {
+	switch svc.AmountRule {
+	case catalog.RuleFixed:
+		if declared != nil && !declared.Equal(*svc.FixedAmount) {
+			return decimal.Decimal{}, ErrAmountMismatch
+		}
+		return *svc.FixedAmount, nil
+	case catalog.RulePayerDeclared:
+		if declared.LessThan(*svc.MinAmount) || declared.GreaterThan(*svc.MaxAmount) {
+			return decimal.Decimal{}, &BoundsError{Min: *svc.MinAmount, Max: *svc.MaxAmount}
+		}
+		return *declared, nil
+	default:
+		total, err := quoteTotal(ctx, tx, who, svc.Code, *r.Quote, now)
+		if err != nil {
+			return decimal.Decimal{}, err
+		}
+		if declared != nil && !declared.Equal(total) {
+			return decimal.Decimal{}, ErrAmountMismatch
+		}
+		return total, nil
+	}
+}
+
+// BoundsError says what the service accepts.
+type BoundsError struct{ Min, Max decimal.Decimal }
+
+func (e *BoundsError) Error() string {
+	return "amount must be between " + e.Min.String() + " and " + e.Max.String() + " đồng for this service"
+}
+func (e *BoundsError) Unwrap() error { return ErrAmountOutOfBounds }
+
+const quoteSQL = `SELECT service_code, total, expires_at FROM quotes WHERE id = $1 AND portal_id = $2 AND livemode = $3`
+
+func quoteTotal(ctx context.Context, tx pgx.Tx, who portals.Principal, service, id string, now time.Time) (decimal.Decimal, error) {
+	var svc string
+	var total decimal.Decimal
+	var expires time.Time
+	err := tx.QueryRow(ctx, quoteSQL, id, who.PortalID, who.Livemode).Scan(&svc, &total, &expires)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return total, invalid.Errors{{Name: "quote", Code: "unknown_quote", Detail: "no such quote for this portal and mode"}}
+	case err != nil:
+		return total, err
+	case svc != service:
+		return total, invalid.Errors{{Name: "quote", Code: "quote_service_mismatch", Detail: "the quote was made for service " + svc}}
+	case now.After(expires):
+		return total, invalid.Errors{{Name: "quote", Code: "quote_expired", Detail: "the quote expired; create a new one"}}
+	}
+	return total, nil
+}

@@ -128,3 +128,12 @@ func List(ctx context.Context, db pg.Querier, portalID string, livemode bool, p 
 	}
 	return list, more, nil
 }
+
+// ListByIDs returns the payments with the given ids, in no particular order.
+func ListByIDs(ctx context.Context, db pg.Querier, ids []string) ([]Payment, error) {
+	rows, err := db.Query(ctx, `SELECT `+columns+` FROM payments WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scan(r) })
+}

@@ -124,5 +124,3 @@ func (g *Gateway) Count(t testing.TB, sql string, args ...any) int {
 	}
 	return n
 }
-
-

@@ -1,0 +1,194 @@
+// Package banks is how the gateway reaches banks and e-wallets: one small
+// Provider interface, one package per provider speaking its real protocol
+// (vietqr + bankfeed, vnpay, momo, zalopay), a circuit-breaker wrapper, and
+// sandbox simulators. Settlement consumes the verified Callbacks providers
+// produce; it never parses a provider's wire format itself.
+package banks
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Method is what the citizen chooses in the widget.
+type Method string
+
+const (
+	MethodBankQR    Method = "bank_qr"
+	MethodMoMo      Method = "momo"
+	MethodZaloPay   Method = "zalopay"
+	MethodVNPay     Method = "vnpay"
+	MethodAnyWallet Method = "any_wallet"
+	MethodAny       Method = "any"
+)
+
+// Beneficiary is the agency account money must reach.
+type Beneficiary struct {
+	BIN, BankName, Account, AccountName string
+}
+
+// Order is one attempt to collect a payment through one provider.
+type Order struct {
+	PaymentID   string
+	OrderID     string // derived from the payment id and attempt number: OrderID(pay, n)
+	Amount      decimal.Decimal
+	Description string
+	PaymentCode string
+	Beneficiary Beneficiary
+	ExpiresAt   time.Time
+	ReturnURL   string
+	CallbackURL string // where the provider must send its IPN
+}
+
+// Issued is what the citizen scans or opens.
+type Issued struct {
+	QRPayload   string
+	Deeplink    string
+	PayURL      string
+	ProviderRef string
+}
+
+// Callback is a verified settlement notification, in the gateway's terms.
+type Callback struct {
+	Provider    string
+	TxnID       string          // provider's transaction id: the dedupe key
+	PaymentID   string          // when the provider echoes our order id
+	PaymentCode string          // bank transfers: the code found in the content
+	OrderID     string          // our order id as the provider sent it
+	Account     string          // bank transfers: the receiving account
+	Amount      decimal.Decimal // whole đồng
+	Currency    string          // "VND"
+	Succeeded   bool            // the provider collected the money
+	ResultCode  string
+	Livemode    bool
+	Raw         []byte
+}
+
+// Outcome is what the gateway made of a callback; each provider answers
+// it in its own dialect.
+type Outcome string
+
+const (
+	OutcomeSettled   Outcome = "settled"   // payment succeeded now
+	OutcomeFailed    Outcome = "failed"    // payment failed now
+	OutcomeIgnored   Outcome = "ignored"   // a failure report for a payment already closed
+	OutcomeException Outcome = "exception" // money kept for review: wrong amount, unknown, late…
+	OutcomeRejected  Outcome = "rejected"  // bad signature or unparseable: nothing recorded
+	OutcomeError     Outcome = "error"     // the gateway could not record it: provider should retry
+)
+
+// Reply is the outcome plus what the provider needs to know about it.
+type Reply struct {
+	Outcome Outcome
+	Reason  string // exception reason, e.g. amount_mismatch, unknown_reference, already_settled
+}
+
+// Status is a provider's view of an order.
+type Status struct {
+	Known     bool
+	Succeeded bool
+	Final     bool
+	TxnID     string
+	Amount    decimal.Decimal
+}
+
+// RefundRequest returns money of a settled order.
+type RefundRequest struct {
+	RefundID string
+	OrderID  string
+	TxnID    string
+	Amount   decimal.Decimal
+	Reason   string
+}
+
+// RefundResult is the provider's answer to a refund.
+type RefundResult struct {
+	Succeeded   bool
+	ProviderRef string
+	Code        string
+}
+
+// Provider is one bank or e-wallet.
+type Provider interface {
+	Name() string
+	Methods() []Method
+	Issue(ctx context.Context, o Order) (Issued, error)
+	Query(ctx context.Context, orderID string) (Status, error)
+	Refund(ctx context.Context, r RefundRequest) (RefundResult, error)
+	// ParseCallback verifies the signature (in constant time) and parses
+	// the notification; a bad signature is ErrSignature.
+	ParseCallback(r *http.Request, body []byte) (Callback, error)
+	// WriteReply answers the callback the way the provider expects.
+	WriteReply(w http.ResponseWriter, r Reply)
+}
+
+var (
+	// ErrSignature is a callback whose signature does not verify.
+	ErrSignature = errors.New("callback signature does not verify")
+	// ErrUnsupported is an operation the provider does not offer.
+	ErrUnsupported = errors.New("operation not supported by this provider")
+	// ErrMalformed is a callback that verifies but cannot be understood.
+	ErrMalformed = errors.New("malformed callback")
+)
+
+// OrderID derives the provider order id of a payment's nth attempt, so a
+// retry of the same attempt reuses its order id and never creates a second
+// order at the provider.
+func OrderID(paymentID string, attempt int) string {
+	return paymentID + "-" + itoa(attempt)
+}
+
+// PaymentIDOf recovers the payment id from an order id (with or without a
+// provider prefix such as ZaloPay's yymmdd_).
+func PaymentIDOf(orderID string) string {
+	start := 0
+	for i := 0; i+4 <= len(orderID); i++ {
+		if orderID[i:i+4] == "pay_" {
+			start = i
+			break
+		}
+	}
+	s := orderID[start:]
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] == '-' {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [20]byte
+	i := len(b)
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}
+
+// Fee is a provider's price: a percentage of the amount plus a fixed part.
+type Fee struct {
+	Percent decimal.Decimal // e.g. 1.1 for 1.1 %
+	Fixed   decimal.Decimal // whole đồng
+}
+
+var hundred = decimal.NewFromInt(100)
+
+// For computes the fee on amount: amount × percent / 100 + fixed, rounded
+// half-up to whole đồng once, at the end. It never exceeds the amount.
+func (f Fee) For(amount decimal.Decimal) decimal.Decimal {
+	fee := amount.Mul(f.Percent).Div(hundred).Add(f.Fixed).Round(0)
+	if fee.GreaterThan(amount) {
+		return amount
+	}
+	return fee
+}

@@ -14,6 +14,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/pg"
 	"github.com/civicpay/civicpay/gateway/portals"
 	"github.com/civicpay/civicpay/gateway/problem"
+	"github.com/civicpay/civicpay/gateway/quotes"
 )
 
 // problemRow maps one domain error to its HTTP problem.
@@ -38,6 +39,8 @@ var problems = []problemRow{
 	{payments.ErrTransition, http.StatusConflict, "invalid_state_transition"},
 	{payments.ErrBadCursor, http.StatusUnprocessableEntity, "invalid_cursor"},
 	{idempotency.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
+	{quotes.ErrNotFound, http.StatusNotFound, "quote_not_found"},
+	{quotes.ErrExpired, http.StatusUnprocessableEntity, "quote_expired"},
 	{pg.ErrRetry, http.StatusServiceUnavailable, "contention"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
 }
@@ -68,6 +71,14 @@ func (s *Server) toProblem(err error) *problem.Problem {
 		p := problem.New(http.StatusUnprocessableEntity, "invalid_request", "the request has invalid fields; see errors")
 		for _, f := range inv {
 			p.Errors = append(p.Errors, problem.FieldError{Field: f.Name, Code: f.Code, Detail: f.Detail})
+		}
+		return p
+	}
+	var qfe *quotes.FieldErrors
+	if errors.As(err, &qfe) {
+		p := problem.New(http.StatusUnprocessableEntity, "invalid_request", "the request has invalid fields; see errors")
+		for _, f := range *qfe {
+			p.Errors = append(p.Errors, problem.FieldError{Field: f.Field, Code: f.Code, Detail: f.Detail})
 		}
 		return p
 	}

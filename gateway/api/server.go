@@ -69,6 +69,7 @@ func New(d Deps) *Server {
 	e.GET("/readyz", s.readyz)
 	s.routesCatalog()
 	s.routesPayments()
+	s.routesQuotes()
 	return s
 }
 

@@ -101,7 +101,7 @@ CREATE TABLE events (
     livemode        boolean NOT NULL,
     type            text NOT NULL,
     payment_id      text REFERENCES payments,
-    data            jsonb NOT NULL,
+    data            json NOT NULL, -- json, not jsonb: delivered byte for byte as written
     delivery_status text NOT NULL DEFAULT 'pending' CHECK (delivery_status IN ('pending', 'delivered', 'dead', 'no_endpoint')),
     attempts        integer NOT NULL DEFAULT 0,
     last_error      text,

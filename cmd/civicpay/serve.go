@@ -8,8 +8,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"time"
 
 	"github.com/civicpay/civicpay/gateway/api"
+	"github.com/civicpay/civicpay/gateway/app"
 	"github.com/civicpay/civicpay/gateway/config"
 	"github.com/civicpay/civicpay/migrations"
 )
@@ -34,12 +36,18 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	srv := api.New(api.Deps{Pool: pool, Log: log, PublicURL: cfg.PublicURL})
+	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers, Adjust: providers(cfg, log)})
+	if err != nil {
+		return err
+	}
+	if err := gw.Start(ctx); err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("CIVICPAY_ADDR %s: %w", cfg.Addr, err)
 	}
-	httpSrv := &http.Server{Handler: srv.Echo, ReadHeaderTimeout: 10 * 1e9}
+	httpSrv := &http.Server{Handler: gw.Server.Echo, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	log.Info("civicpay listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)
@@ -55,6 +63,9 @@ func serve(ctx context.Context, args []string) error {
 	if err := httpSrv.Shutdown(shutCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
 	}
+	if err := gw.Stop(shutCtx); err != nil {
+		log.Warn("background workers did not stop cleanly", "err", err)
+	}
 	log.Info("stopped")
 	return nil
 }
@@ -63,4 +74,10 @@ func newLogger(level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+}
+
+// providers wires the banks and e-wallets into the HTTP edge. Until the
+// adapters are configured, only the bank-transfer method is offered.
+func providers(cfg config.Config, log *slog.Logger) func(*api.Deps) {
+	return func(*api.Deps) {}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/civicpay/civicpay/gateway/catalog"
+	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/idempotency"
 	"github.com/civicpay/civicpay/gateway/invalid"
 	"github.com/civicpay/civicpay/gateway/payments"
@@ -41,6 +42,7 @@ var problems = []problemRow{
 	{idempotency.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
 	{quotes.ErrNotFound, http.StatusNotFound, "quote_not_found"},
 	{quotes.ErrExpired, http.StatusUnprocessableEntity, "quote_expired"},
+	{events.ErrNotFound, http.StatusNotFound, "event_not_found"},
 	{pg.ErrRetry, http.StatusServiceUnavailable, "contention"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
 }

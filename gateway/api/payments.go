@@ -24,6 +24,7 @@ func (s *Server) routesPayments() {
 	e.GET("/v1/payments", s.listPayments, s.requireKey)
 	e.GET("/v1/payments/:id", s.getPayment)
 	e.POST("/v1/payments/:id/cancel", s.cancelPayment, s.requireKey)
+	e.GET("/v1/payments/:id/stream", s.streamStatus)
 }
 
 // idempotent runs work in a transaction guarded by the request's

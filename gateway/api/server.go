@@ -15,6 +15,8 @@ import (
 
 	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/problem"
+	"github.com/civicpay/civicpay/gateway/settlement"
+	"github.com/civicpay/civicpay/gateway/stream"
 	"github.com/civicpay/civicpay/migrations"
 )
 
@@ -31,6 +33,10 @@ type Deps struct {
 	Now func() time.Time
 	// Methods lists the payment methods the widget may offer.
 	Methods func() []string
+	// Hub pushes status changes to SSE streams; nil means poll only.
+	Hub *stream.Hub
+	// Settler records provider callbacks (group commit).
+	Settler *settlement.Settler
 }
 
 // Server is the configured echo instance.
@@ -70,6 +76,7 @@ func New(d Deps) *Server {
 	s.routesCatalog()
 	s.routesPayments()
 	s.routesQuotes()
+	s.routesSettlement()
 	return s
 }
 

@@ -63,7 +63,7 @@ type Outbox struct {
 
 const insertEvents = `
 INSERT INTO events (id, portal_id, livemode, type, payment_id, data)
-SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::jsonb[])`
+SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::json[])`
 
 // Emit records evs and enqueues their delivery inside tx.
 func (o *Outbox) Emit(ctx context.Context, tx pgx.Tx, evs ...Event) error {

@@ -11,8 +11,8 @@ package settlement
 
 import (
 	"context"
-	"fmt"
 	_ "embed"
+	"fmt"
 	"log/slog"
 	"sync"
 

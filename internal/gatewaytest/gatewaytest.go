@@ -12,14 +12,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
+	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/api"
+	"github.com/civicpay/civicpay/gateway/app"
 	"github.com/civicpay/civicpay/gateway/demo"
-	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/portals"
 	"github.com/civicpay/civicpay/internal/pgtest"
 )
@@ -29,6 +29,7 @@ type Gateway struct {
 	URL    string
 	Pool   *pgxpool.Pool
 	Portal portals.Created
+	App    *app.App
 	Server *api.Server
 	Deps   api.Deps
 }
@@ -36,7 +37,9 @@ type Gateway struct {
 // Option adjusts the dependencies before the server is built.
 type Option func(*api.Deps)
 
-// Start seeds a fresh database and serves the API on 127.0.0.1.
+// Start seeds a fresh database and serves the API on 127.0.0.1, with the
+// settler and status hub running. River's workers are started by
+// StartWorkers, for tests that need deliveries or sweeps.
 func Start(t testing.TB, opts ...Option) *Gateway {
 	t.Helper()
 	pool := pgtest.New(t)
@@ -45,18 +48,49 @@ func Start(t testing.TB, opts ...Option) *Gateway {
 	if err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	rc, err := river.NewClient(riverpgxv5.New(pool), &river.Config{SkipUnknownJobCheck: true})
+	g := &Gateway{Pool: pool, Portal: seeded.Portal}
+	a, err := app.New(app.Config{
+		Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Fees: func(string) banks.Fee { return banks.Fee{} },
+		Adjust: func(d *api.Deps) {
+			for _, o := range opts {
+				o(d)
+			}
+			g.Deps = *d
+		},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	deps := api.Deps{Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Outbox: &events.Outbox{River: rc}}
-	for _, o := range opts {
-		o(&deps)
+	runCtx, cancel := context.WithCancel(ctx)
+	if err := a.Start(runCtx); err != nil {
+		t.Fatal(err)
 	}
-	srv := api.New(deps)
-	ts := httptest.NewServer(srv.Echo)
-	t.Cleanup(ts.Close)
-	return &Gateway{URL: ts.URL, Pool: pool, Portal: seeded.Portal, Server: srv, Deps: deps}
+	ts := httptest.NewServer(a.Server.Echo)
+	t.Cleanup(func() {
+		ts.Close()
+		stopCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = a.Stop(stopCtx)
+		cancel()
+	})
+	g.URL, g.App, g.Server = ts.URL, a, a.Server
+	return g
+}
+
+// StartWorkers runs River's workers (webhook delivery, expiry sweeps).
+func (g *Gateway) StartWorkers(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := g.App.River.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stopCtx, done := context.WithTimeout(context.Background(), 10*time.Second)
+		defer done()
+		_ = g.App.River.Stop(stopCtx)
+		cancel()
+	})
 }
 
 // Response is a decoded HTTP answer.

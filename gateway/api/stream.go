@@ -1,0 +1,95 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/civicpay/civicpay/gateway/payments"
+)
+
+// Stream timing: a heartbeat keeps proxies from closing an idle stream, and
+// a poll covers the moments the instance's LISTEN connection is down.
+const (
+	streamHeartbeat = 15 * time.Second
+	streamPoll      = 3 * time.Second
+	streamMaxAge    = 30 * time.Minute
+)
+
+// streamStatus is GET /v1/payments/{id}/stream?client_token=ct_…: Server-Sent
+// Events of the payment's status. EventSource cannot send headers, so the
+// token travels in the query string (never logged: the access log omits
+// query strings). The first event is the current status; the stream ends
+// after a final status.
+func (s *Server) streamStatus(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, token := c.Param("id"), c.QueryParam("client_token")
+	if token == "" {
+		token = bearer(c)
+	}
+	p, err := payments.GetWithClientToken(ctx, s.deps.Pool, id, token, s.now())
+	if err != nil {
+		return err
+	}
+	var updates <-chan string
+	if s.deps.Hub != nil {
+		ch, cancel := s.deps.Hub.Subscribe(id)
+		defer cancel()
+		updates = ch
+	}
+	w := c.Response()
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	last := ""
+	send := func(status string) bool {
+		if status == last {
+			return true
+		}
+		last = status
+		data, _ := json.Marshal(map[string]string{"status": status})
+		if _, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", data); err != nil {
+			return false
+		}
+		w.Flush()
+		return true
+	}
+	if !send(string(p.Status)) || final(p.Status) {
+		return nil
+	}
+	heartbeat, poll := time.NewTicker(streamHeartbeat), time.NewTicker(streamPoll)
+	defer heartbeat.Stop()
+	defer poll.Stop()
+	deadline := time.After(streamMaxAge)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-deadline:
+			return nil
+		case st := <-updates:
+			if !send(st) || final(payments.Status(st)) {
+				return nil
+			}
+		case <-poll.C:
+			if s.deps.Hub != nil && s.deps.Hub.Listening() {
+				continue
+			}
+			cur, err := payments.GetByID(ctx, s.deps.Pool, id)
+			if err != nil || !send(string(cur.Status)) || final(cur.Status) {
+				return nil
+			}
+		case <-heartbeat.C:
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+				return nil
+			}
+			w.Flush()
+		}
+	}
+}
+
+func final(s payments.Status) bool { return !s.Open() }

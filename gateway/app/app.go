@@ -1,0 +1,139 @@
+// Package app assembles a running gateway from its parts: the River client
+// with its workers and periodic jobs, the settlement group-committer, the
+// status hub, and the HTTP server. `civicpay serve` and the tests build the
+// gateway the same way through it.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+
+	"github.com/civicpay/civicpay/banks"
+	"github.com/civicpay/civicpay/gateway/api"
+	"github.com/civicpay/civicpay/gateway/events"
+	"github.com/civicpay/civicpay/gateway/maintenance"
+	"github.com/civicpay/civicpay/gateway/settlement"
+	"github.com/civicpay/civicpay/gateway/stream"
+	"github.com/civicpay/civicpay/gateway/webhooks"
+)
+
+// Config is what assembling needs.
+type Config struct {
+	Pool      *pgxpool.Pool
+	Log       *slog.Logger
+	PublicURL string
+	// Workers runs River's workers and periodic jobs in this process.
+	Workers bool
+	// Fees prices each provider for the ledger's fee postings.
+	Fees func(provider string) banks.Fee
+	// WebhookClient posts to portals; nil is a client with sane timeouts.
+	WebhookClient *http.Client
+	// ExpireEvery is the sweep interval (default 30 s).
+	ExpireEvery time.Duration
+	// Adjust lets the caller add dependencies (providers, router) before
+	// the HTTP server is built.
+	Adjust func(*api.Deps)
+}
+
+// App is the assembled gateway.
+type App struct {
+	Server  *api.Server
+	River   *river.Client[pgx.Tx]
+	Settler *settlement.Settler
+	Hub     *stream.Hub
+	Outbox  *events.Outbox
+	cfg     Config
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+// New builds the gateway; Start runs its background parts.
+func New(cfg Config) (*App, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.Default()
+	}
+	if cfg.ExpireEvery == 0 {
+		cfg.ExpireEvery = 30 * time.Second
+	}
+	client := cfg.WebhookClient
+	if client == nil {
+		client = &http.Client{Timeout: 15 * time.Second}
+	}
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &webhooks.Worker{Pool: cfg.Pool, Client: client, Log: cfg.Log})
+	outbox := &events.Outbox{}
+	river.AddWorker(workers, &maintenance.ExpireWorker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log})
+	river.AddWorker(workers, &maintenance.PruneWorker{Pool: cfg.Pool})
+	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
+		Logger:  cfg.Log,
+		Workers: workers,
+		Queues: map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: 2},
+			events.Queue:       {MaxWorkers: 20},
+		},
+		PeriodicJobs: []*river.PeriodicJob{
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.ExpireEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return maintenance.ExpireArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
+				return maintenance.PruneArgs{}, nil
+			}, nil),
+		},
+		FetchCooldown:     50 * time.Millisecond,
+		FetchPollInterval: 500 * time.Millisecond,
+	})
+	if err != nil {
+		return nil, err
+	}
+	outbox.River = rc
+	hub := &stream.Hub{ConnString: cfg.Pool.Config().ConnString(), Log: cfg.Log}
+	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log}
+	deps := api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler}
+	if cfg.Adjust != nil {
+		cfg.Adjust(&deps)
+	}
+	return &App{Server: api.New(deps), River: rc, Settler: settler, Hub: hub, Outbox: outbox, cfg: cfg}, nil
+}
+
+// Start runs the settler, the status hub and (when configured) River.
+func (a *App) Start(ctx context.Context) error {
+	ctx, a.cancel = context.WithCancel(ctx)
+	a.done = make(chan struct{})
+	if a.cfg.Workers {
+		if err := a.River.Start(ctx); err != nil {
+			a.cancel()
+			return err
+		}
+	}
+	go func() {
+		defer close(a.done)
+		go a.Hub.Run(ctx)
+		a.Settler.Run(ctx)
+	}()
+	return nil
+}
+
+// Stop ends the background parts; call it after the HTTP server has shut
+// down so no request waits on a stopped settler.
+func (a *App) Stop(ctx context.Context) error {
+	if a.cancel == nil {
+		return nil
+	}
+	var err error
+	if a.cfg.Workers {
+		err = a.River.Stop(ctx)
+	}
+	a.cancel()
+	select {
+	case <-a.done:
+	case <-ctx.Done():
+	}
+	return err
+}

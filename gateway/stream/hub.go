@@ -1,0 +1,135 @@
+// Package stream pushes payment status changes to browsers. Every gateway
+// instance LISTENs on PostgreSQL's payment_status channel (a trigger on
+// payments NOTIFYs each change, in the changing transaction, so only
+// committed changes are announced), and fans notifications out to the
+// Server-Sent Event streams it holds. Any instance can therefore serve any
+// payment's stream, whichever instance settled it.
+package stream
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// Channel is the NOTIFY channel migration 002 announces changes on.
+const Channel = "payment_status"
+
+// Hub holds the subscribers of one instance.
+type Hub struct {
+	ConnString string
+	Log        *slog.Logger
+
+	mu   sync.Mutex
+	subs map[string]map[chan string]struct{}
+	up   bool
+}
+
+// Subscribe returns a channel of new statuses for payment id, and a cancel
+// function. The channel holds the latest status only: a slow browser
+// skips intermediate states instead of blocking the hub.
+func (h *Hub) Subscribe(id string) (<-chan string, func()) {
+	ch := make(chan string, 1)
+	h.mu.Lock()
+	if h.subs == nil {
+		h.subs = map[string]map[chan string]struct{}{}
+	}
+	if h.subs[id] == nil {
+		h.subs[id] = map[chan string]struct{}{}
+	}
+	h.subs[id][ch] = struct{}{}
+	h.mu.Unlock()
+	return ch, func() {
+		h.mu.Lock()
+		delete(h.subs[id], ch)
+		if len(h.subs[id]) == 0 {
+			delete(h.subs, id)
+		}
+		h.mu.Unlock()
+	}
+}
+
+// Listening says whether the hub is currently connected; when it is not,
+// streams fall back to polling the database.
+func (h *Hub) Listening() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.up
+}
+
+// Subscribers counts open streams (for metrics and tests).
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, m := range h.subs {
+		n += len(m)
+	}
+	return n
+}
+
+func (h *Hub) publish(payload string) {
+	id, status, ok := strings.Cut(payload, ":")
+	if !ok {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for ch := range h.subs[id] {
+		select {
+		case <-ch: // drop the stale status; the newest wins
+		default:
+		}
+		ch <- status
+	}
+}
+
+// Run listens until ctx ends, reconnecting with bounded backoff.
+func (h *Hub) Run(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := h.listen(ctx)
+		h.setUp(false)
+		if ctx.Err() != nil {
+			return
+		}
+		if h.Log != nil {
+			h.Log.Warn("status stream lost its LISTEN connection; streams poll until it is back", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
+
+func (h *Hub) setUp(up bool) {
+	h.mu.Lock()
+	h.up = up
+	h.mu.Unlock()
+}
+
+func (h *Hub) listen(ctx context.Context) error {
+	conn, err := pgx.Connect(ctx, h.ConnString)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
+		return err
+	}
+	h.setUp(true)
+	for {
+		n, err := conn.WaitForNotification(ctx)
+		if err != nil {
+			return err
+		}
+		h.publish(n.Payload)
+	}
+}

@@ -77,9 +77,15 @@ func (c *Cluster) Ensure(ctx context.Context) (string, error) {
 	}
 	defer unlock()
 
-	if u, err := os.ReadFile(c.URLFile()); err == nil {
-		if ping(ctx, strings.TrimSpace(string(u))) == nil {
-			return strings.TrimSpace(string(u)), nil
+	if b, err := os.ReadFile(c.URLFile()); err == nil {
+		u := strings.TrimSpace(string(b))
+		if ping(ctx, u) == nil {
+			return u, nil
+		}
+		// The server answers but the database is gone (dropped by hand):
+		// make it again rather than restart a cluster others are using.
+		if createDatabase(ctx, u) == nil && ping(ctx, u) == nil {
+			return u, nil
 		}
 	}
 	if err := c.prepare(ctx); err != nil {

@@ -16,6 +16,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/portals"
 	"github.com/civicpay/civicpay/gateway/problem"
 	"github.com/civicpay/civicpay/gateway/quotes"
+	"github.com/civicpay/civicpay/gateway/refunds"
 )
 
 // problemRow maps one domain error to its HTTP problem.
@@ -42,6 +43,8 @@ var problems = []problemRow{
 	{idempotency.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
 	{quotes.ErrNotFound, http.StatusNotFound, "quote_not_found"},
 	{quotes.ErrExpired, http.StatusUnprocessableEntity, "quote_expired"},
+	{refunds.ErrNotRefundable, http.StatusConflict, "payment_not_refundable"},
+	{refunds.ErrExceedsPaid, http.StatusUnprocessableEntity, "refund_exceeds_paid"},
 	{events.ErrNotFound, http.StatusNotFound, "event_not_found"},
 	{pg.ErrRetry, http.StatusServiceUnavailable, "contention"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},

@@ -77,6 +77,7 @@ func New(d Deps) *Server {
 	s.routesPayments()
 	s.routesQuotes()
 	s.routesSettlement()
+	s.routesRefunds()
 	return s
 }
 

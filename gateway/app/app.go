@@ -19,6 +19,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/maintenance"
+	"github.com/civicpay/civicpay/gateway/refunds"
 	"github.com/civicpay/civicpay/gateway/settlement"
 	"github.com/civicpay/civicpay/gateway/stream"
 	"github.com/civicpay/civicpay/gateway/webhooks"
@@ -37,6 +38,9 @@ type Config struct {
 	WebhookClient *http.Client
 	// ExpireEvery is the sweep interval (default 30 s).
 	ExpireEvery time.Duration
+	// Provider finds a provider by name, for refunds; nil means refunds
+	// wait for a manual transfer.
+	Provider func(name string) (banks.Provider, bool)
 	// Adjust lets the caller add dependencies (providers, router) before
 	// the HTTP server is built.
 	Adjust func(*api.Deps)
@@ -71,6 +75,7 @@ func New(cfg Config) (*App, error) {
 	outbox := &events.Outbox{}
 	river.AddWorker(workers, &maintenance.ExpireWorker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log})
 	river.AddWorker(workers, &maintenance.PruneWorker{Pool: cfg.Pool})
+	river.AddWorker(workers, &refunds.Worker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log, Provider: cfg.Provider})
 	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
 		Logger:  cfg.Log,
 		Workers: workers,

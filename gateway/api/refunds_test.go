@@ -1,0 +1,74 @@
+package api_test
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/civicpay/civicpay/internal/gatewaytest"
+)
+
+func TestRefundsNeverExceedWhatWasPaid(t *testing.T) {
+	t.Parallel()
+	g := gatewaytest.Start(t)
+	key := g.Portal.TestKey
+	id := g.Do(t, "POST", "/v1/payments", key, feeBody("HS-2026-000950"), "Idempotency-Key", "rf").JSON(t)["id"].(string)
+
+	refund := func(amount, idem string) gatewaytest.Response {
+		return g.Do(t, "POST", "/v1/payments/"+id+"/refunds", key, map[string]any{"amount": amount, "reason": "dossier withdrawn"}, "Idempotency-Key", idem)
+	}
+	if res := refund("1000", "before-paid"); res.Status != 409 || res.JSON(t)["code"] != "payment_not_refundable" {
+		t.Fatalf("refund of an unpaid payment = %d %s", res.Status, res.Body)
+	}
+	settle(t, g, id, "rf-1")
+
+	// Five concurrent refunds of 50,000 on a 135,000 payment: two fit.
+	var wg sync.WaitGroup
+	codes := make([]int, 5)
+	for i := range codes {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			codes[i] = refund("50000", fmt.Sprintf("rf-%d", i)).Status
+		}(i)
+	}
+	wg.Wait()
+	ok, refused := 0, 0
+	for _, c := range codes {
+		switch c {
+		case 201:
+			ok++
+		case 422:
+			refused++
+		default:
+			t.Fatalf("refund answered %d", c)
+		}
+	}
+	if ok != 2 || refused != 3 {
+		t.Fatalf("%d refunds accepted, %d refused; want 2 and 3", ok, refused)
+	}
+	if res := refund("35001", "too-much"); res.Status != 422 || res.JSON(t)["code"] != "refund_exceeds_paid" {
+		t.Fatalf("over-refund = %d %s", res.Status, res.Body)
+	}
+	if res := refund("35000", "rest"); res.Status != 201 || res.JSON(t)["status"] != "pending" {
+		t.Fatalf("refund of the rest = %d %s", res.Status, res.Body)
+	}
+	if replay := refund("35000", "rest"); replay.Header.Get("Idempotent-Replayed") != "true" {
+		t.Fatal("refund retry was not replayed")
+	}
+	for _, bad := range []string{`{"amount":"0"}`, `{"amount":"10.5"}`, `{"amount":35000}`, `{}`} {
+		if res := g.Do(t, "POST", "/v1/payments/"+id+"/refunds", key, bad, "Idempotency-Key", bad); res.Status != 422 {
+			t.Fatalf("%s = %d %s", bad, res.Status, res.Body)
+		}
+	}
+	list := g.Do(t, "GET", "/v1/payments/"+id+"/refunds", key, nil).JSON(t)["data"].([]any)
+	if len(list) != 3 {
+		t.Fatalf("refunds listed = %d, want 3", len(list))
+	}
+	if n := g.Count(t, `SELECT count(*) FROM payments WHERE id = $1 AND amount_refunded = amount`, id); n != 1 {
+		t.Fatal("refunded amount is not the whole payment")
+	}
+	if n := g.Count(t, `SELECT count(*) FROM (SELECT 1 FROM postings HAVING coalesce(sum(amount), 0) <> 0) x`); n != 0 {
+		t.Fatal("ledger does not balance")
+	}
+}

@@ -24,7 +24,7 @@ db: build
 
 run: db
 	@$(CIVICPAY) migrate
-	@$(CIVICPAY) seed --demo --if-empty
+	@$(CIVICPAY) seed --demo --if-empty --webhook-url http://$(ADDR)/demo/webhooks
 	@./scripts/run.sh "$(CIVICPAY)" "$(BANKSIM)" "$(ADDR)" "$(SIM_ADDR)"
 
 stop: build

@@ -8,6 +8,11 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT INT TERM
 
 export CIVICPAY_PUBLIC_URL="${CIVICPAY_PUBLIC_URL:-http://$addr}"
+# The demo portal page needs its own secret key, which only the seed saw.
+if [ -z "${CIVICPAY_DEMO_KEY:-}" ] && [ -f .data/demo_key ]; then
+  export CIVICPAY_DEMO_KEY="$(cat .data/demo_key)"
+  export CIVICPAY_DEMO_WEBHOOK_SECRET="$(cat .data/demo_webhook_secret 2>/dev/null || true)"
+fi
 if [ -x "$banksim" ]; then
   "$banksim" --addr "$sim_addr" --gateway "$CIVICPAY_PUBLIC_URL" &
   pids+=($!)

@@ -41,10 +41,11 @@ func seedCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("demo portal %s created\n  test key: %s\n  webhook secret: %s\n", s.Portal.ID, s.Portal.TestKey, s.Portal.WebhookSecret)
+	fmt.Printf("demo portal %s created\n  test key: %s (shown once; kept in .data/demo_key)\n", s.Portal.ID, s.Portal.TestKey)
 	// make run prints the key again; keep it where only this user can read it.
 	if root, err := checkoutRoot(); err == nil {
 		_ = os.WriteFile(filepath.Join(root, ".data", "demo_key"), []byte(s.Portal.TestKey+"\n"), 0o600)
+		_ = os.WriteFile(filepath.Join(root, ".data", "demo_webhook_secret"), []byte(s.Portal.WebhookSecret+"\n"), 0o600)
 	}
 	return nil
 }

@@ -10,9 +10,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/labstack/echo/v4"
+
 	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/gateway/app"
 	"github.com/civicpay/civicpay/gateway/config"
+	"github.com/civicpay/civicpay/gateway/demoportal"
 	"github.com/civicpay/civicpay/migrations"
 )
 
@@ -39,6 +42,10 @@ func serve(ctx context.Context, args []string) error {
 	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers, Adjust: providers(cfg, log)})
 	if err != nil {
 		return err
+	}
+	if cfg.DemoKey != "" {
+		demo := &demoportal.Portal{Gateway: "http://" + cfg.Addr, SecretKey: cfg.DemoKey, WebhookSecret: cfg.DemoWebhookSecret, Log: log}
+		demo.Routes(func(method, path string, h http.HandlerFunc) { gw.Server.Echo.Add(method, path, echo.WrapHandler(h)) })
 	}
 	if err := gw.Start(ctx); err != nil {
 		return err

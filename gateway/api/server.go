@@ -18,6 +18,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/settlement"
 	"github.com/civicpay/civicpay/gateway/stream"
 	"github.com/civicpay/civicpay/migrations"
+	"github.com/civicpay/civicpay/wasm/assets"
 )
 
 // MaxBody bounds every request body; payment requests are small.
@@ -73,6 +74,8 @@ func New(d Deps) *Server {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/widget/*", echo.WrapHandler(assets.Handler()))
+	e.HEAD("/widget/*", echo.WrapHandler(assets.Handler()))
 	s.routesCatalog()
 	s.routesPayments()
 	s.routesQuotes()

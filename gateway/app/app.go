@@ -77,7 +77,7 @@ func New(cfg Config) (*App, error) {
 	river.AddWorker(workers, &maintenance.PruneWorker{Pool: cfg.Pool})
 	river.AddWorker(workers, &refunds.Worker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log, Provider: cfg.Provider})
 	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
-		Logger:  cfg.Log,
+		Logger:  slog.New(atLeast{cfg.Log.Handler(), slog.LevelWarn}),
 		Workers: workers,
 		Queues: map[string]river.QueueConfig{
 			river.QueueDefault: {MaxWorkers: 2},
@@ -141,4 +141,15 @@ func (a *App) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	return err
+}
+
+// atLeast drops records below a level: River reports routine job counts at
+// info level every few seconds, which would drown the access log.
+type atLeast struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h atLeast) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
 }

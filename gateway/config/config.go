@@ -20,15 +20,17 @@ import (
 
 // Config is everything `civicpay serve` needs.
 type Config struct {
-	Addr            string
-	DatabaseURL     string
-	PublicURL       string
-	LogLevel        string
-	ShutdownTimeout time.Duration
-	DBMaxConns      int
-	Migrate         bool
-	Workers         bool
-	SandboxURL      string
+	Addr              string
+	DatabaseURL       string
+	PublicURL         string
+	LogLevel          string
+	ShutdownTimeout   time.Duration
+	DBMaxConns        int
+	Migrate           bool
+	Workers           bool
+	SandboxURL        string
+	DemoKey           string
+	DemoWebhookSecret string
 }
 
 // Setting is one row of the table: an environment variable and its flag.
@@ -94,6 +96,17 @@ var Settings = []Setting{
 			}
 		}
 		c.SandboxURL = strings.TrimRight(v, "/")
+		return nil
+	}},
+	{"CIVICPAY_DEMO_KEY", "demo-key", "", "secret key of the demo portal; when set, / serves the demo portal page (make run sets it)", func(c *Config, v string) error {
+		if v != "" && !strings.HasPrefix(v, "sk_test_") {
+			return errors.New("the demo portal only runs with a test key (sk_test_…)")
+		}
+		c.DemoKey = v
+		return nil
+	}},
+	{"CIVICPAY_DEMO_WEBHOOK_SECRET", "demo-webhook-secret", "", "webhook signing secret of the demo portal, to verify what it receives", func(c *Config, v string) error {
+		c.DemoWebhookSecret = v
 		return nil
 	}},
 }

@@ -98,7 +98,7 @@ func (c *Cluster) Ensure(ctx context.Context) (string, error) {
 	if err := c.initdb(ctx, password); err != nil {
 		return "", err
 	}
-	port, err := c.start(ctx)
+	port, err := c.start(ctx, c.recordedPort())
 	if err != nil {
 		return "", err
 	}
@@ -130,7 +130,8 @@ func (c *Cluster) Stop(ctx context.Context) error {
 	if _, alive := c.postmaster(); !alive {
 		return nil
 	}
-	_ = os.Remove(c.URLFile())
+	// The URL stays recorded: the next start reuses its port, so a running
+	// gateway reconnects by itself once the cluster is back.
 	return c.stopServer(ctx)
 }
 
@@ -331,20 +332,29 @@ func (c *Cluster) stopServer(ctx context.Context) error {
 
 // start (re)starts the server on a fresh free port. A server that runs but
 // did not answer on the recorded URL is restarted, since its port is unknown.
-func (c *Cluster) start(ctx context.Context) (int, error) {
+func (c *Cluster) start(ctx context.Context, preferred int) (int, error) {
 	if _, alive := c.postmaster(); alive {
 		fmt.Fprintln(c.Log, "devpg: restarting a running cluster that did not answer on its recorded URL")
 		if err := c.stopServer(ctx); err != nil {
 			return 0, err
 		}
 	}
-	// No server runs, so a postmaster.pid left by a crash is stale.
+	// No server runs, so a postmaster.pid and socket lock files left by a
+	// crash are stale (they may name a zombie that looks alive to the server).
 	_ = os.Remove(filepath.Join(c.dataDir(), "postmaster.pid"))
+	if stale, err := filepath.Glob(filepath.Join(c.sockDir(), ".s.PGSQL.*")); err == nil {
+		for _, f := range stale {
+			_ = os.Remove(f)
+		}
+	}
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		port, err := freePort()
 		if err != nil {
 			return 0, err
+		}
+		if attempt == 0 && preferred > 0 && waitPortFree(preferred) {
+			port = preferred
 		}
 		opts := strings.Join([]string{
 			"-c listen_addresses=127.0.0.1",
@@ -357,6 +367,7 @@ func (c *Cluster) start(ctx context.Context) (int, error) {
 		if lastErr == nil {
 			return port, nil
 		}
+		fmt.Fprintf(c.Log, "devpg: start on port %d failed, trying another: %v\n", port, lastErr)
 	}
 	return 0, fmt.Errorf("pg_ctl start failed (see %s): %w", c.logFile(), lastErr)
 }
@@ -381,6 +392,41 @@ func (c *Cluster) run(ctx context.Context, detach bool, name string, args ...str
 		return fmt.Errorf("%s %s: %w: %s", filepath.Base(name), strings.Join(args[:1], " "), err, strings.TrimSpace(out.String()))
 	}
 	return nil
+}
+
+// recordedPort is the port of the last recorded URL, 0 if none.
+func (c *Cluster) recordedPort() int {
+	b, err := os.ReadFile(c.URLFile())
+	if err != nil {
+		return 0
+	}
+	u, err := url.Parse(strings.TrimSpace(string(b)))
+	if err != nil {
+		return 0
+	}
+	p, _ := strconv.Atoi(u.Port())
+	return p
+}
+
+// waitPortFree gives the children of a killed server a few seconds to
+// notice and let go of its port.
+func waitPortFree(port int) bool {
+	for i := 0; i < 30; i++ {
+		if portFree(port) {
+			return true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
+}
+
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 func freePort() (int, error) {

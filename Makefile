@@ -47,7 +47,7 @@ chromium:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 bench: db
-	$(GO) run ./bench
+	$(GO) run ./bench $(BENCH_FLAGS)
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \

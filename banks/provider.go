@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -42,6 +43,11 @@ type Order struct {
 	ExpiresAt   time.Time
 	ReturnURL   string
 	CallbackURL string // where the provider must send its IPN
+	// CreatedAt is when the attempt began (its payment_attempts row).
+	// Providers that key an order on its date (VNPay vnp_CreateDate,
+	// ZaloPay's yymmdd_ prefix) use it, so a later query can name the
+	// same date again.
+	CreatedAt time.Time
 }
 
 // Issued is what the citizen scans or opens.
@@ -79,6 +85,14 @@ const (
 	OutcomeException Outcome = "exception" // money kept for review: wrong amount, unknown, late…
 	OutcomeRejected  Outcome = "rejected"  // bad signature or unparseable: nothing recorded
 	OutcomeError     Outcome = "error"     // the gateway could not record it: provider should retry
+)
+
+// Reasons of a Reply that are not settlement's: why a callback was
+// rejected before settlement, or acknowledged without it.
+const (
+	ReasonSignature  = "invalid_signature"
+	ReasonMalformed  = "malformed"
+	ReasonNotPayment = "not_a_payment"
 )
 
 // Reply is the outcome plus what the provider needs to know about it.
@@ -133,6 +147,10 @@ var (
 	ErrUnsupported = errors.New("operation not supported by this provider")
 	// ErrMalformed is a callback that verifies but cannot be understood.
 	ErrMalformed = errors.New("malformed callback")
+	// ErrNotPayment is a genuine notification that moves no money for us
+	// (an outgoing transfer, a "still processing" status): acknowledge it
+	// so the provider stops resending, and record nothing.
+	ErrNotPayment = errors.New("notification is not a payment")
 )
 
 // OrderID derives the provider order id of a payment's nth attempt, so a
@@ -191,4 +209,48 @@ func (f Fee) For(amount decimal.Decimal) decimal.Decimal {
 		return amount
 	}
 	return fee
+}
+
+// ParseFee reads a fee written "1.1%+1100", "1.5%" or "2000": a percentage,
+// a fixed part in whole đồng, or both. Percentages run from 0 to 100.
+func ParseFee(s string) (Fee, error) {
+	s = strings.ReplaceAll(s, " ", "")
+	pct, fixed, hasPct := strings.Cut(s, "%")
+	switch {
+	case !hasPct:
+		pct, fixed = "0", s
+	case fixed == "":
+		fixed = "0"
+	case fixed[0] == '+':
+		fixed = fixed[1:]
+	default:
+		return Fee{}, errors.New(`want "<percent>%+<fixed đồng>", e.g. 1.1%+1100`)
+	}
+	p, ok := plainDecimal(pct, 12)
+	if !ok || p.GreaterThan(hundred) {
+		return Fee{}, errors.New("percent must be a number from 0 to 100")
+	}
+	f, ok := plainDecimal(fixed, 15)
+	if !ok || !f.IsInteger() {
+		return Fee{}, errors.New("the fixed part must be whole đồng, 0 or more")
+	}
+	return Fee{Percent: p, Fixed: f}, nil
+}
+
+// plainDecimal accepts digits with at most one '.', no sign or exponent.
+func plainDecimal(s string, maxLen int) (decimal.Decimal, bool) {
+	if s == "" || len(s) > maxLen || strings.Count(s, ".") > 1 || s[0] == '.' || s[len(s)-1] == '.' {
+		return decimal.Decimal{}, false
+	}
+	for i := 0; i < len(s); i++ {
+		if (s[i] < '0' || s[i] > '9') && s[i] != '.' {
+			return decimal.Decimal{}, false
+		}
+	}
+	return decimal.RequireFromString(s), true
+}
+
+// String writes the fee the way ParseFee reads it.
+func (f Fee) String() string {
+	return f.Percent.String() + "%+" + f.Fixed.String()
 }

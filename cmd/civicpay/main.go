@@ -19,6 +19,7 @@ commands:
   serve            run the gateway (flags: civicpay serve -h)
   migrate          apply pending database migrations
   seed --demo      load demo agencies, services and a demo portal (prints its test key)
+  reconcile FILE   reconcile a provider's daily transaction report (CSV) with the ledger
   devdb up|stop|url  start, stop or locate the private PostgreSQL cluster in .data/
 `
 
@@ -46,6 +47,8 @@ func run(ctx context.Context, args []string) error {
 		return seedCmd(ctx, rest)
 	case "devdb":
 		return devdbCmd(ctx, rest)
+	case "reconcile":
+		return reconcileCmd(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -12,10 +12,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/gateway/app"
 	"github.com/civicpay/civicpay/gateway/config"
 	"github.com/civicpay/civicpay/gateway/demoportal"
+	"github.com/civicpay/civicpay/gateway/providers"
 	"github.com/civicpay/civicpay/migrations"
 )
 
@@ -39,7 +39,9 @@ func serve(ctx context.Context, args []string) error {
 			return err
 		}
 	}
-	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers, Adjust: providers(cfg, log)})
+	set := providers.FromConfig(cfg, pool, log)
+	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers,
+		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust})
 	if err != nil {
 		return err
 	}
@@ -81,10 +83,4 @@ func newLogger(level string) *slog.Logger {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
 	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
-}
-
-// providers wires the banks and e-wallets into the HTTP edge. Until the
-// adapters are configured, only the bank-transfer method is offered.
-func providers(cfg config.Config, log *slog.Logger) func(*api.Deps) {
-	return func(*api.Deps) {}
 }

@@ -30,7 +30,7 @@ func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 		if key == "" {
 			return problem.New(http.StatusUnauthorized, "unauthenticated", "send Authorization: Bearer sk_test_… or sk_live_…")
 		}
-		p, err := portals.Authenticate(c.Request().Context(), s.deps.Pool, key)
+		p, err := s.keys.Authenticate(c.Request().Context(), s.deps.Pool, key, s.now())
 		if err != nil {
 			return err
 		}

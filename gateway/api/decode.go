@@ -20,19 +20,12 @@ import (
 // canonical form of the body (keys sorted, numbers verbatim) for
 // idempotency hashing, so whitespace or key order do not change a request.
 func readJSON(c echo.Context, v any) ([]byte, error) {
-	req := c.Request()
-	if ct := req.Header.Get(echo.HeaderContentType); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return nil, problem.New(http.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/json")
-		}
+	if err := requireJSON(c); err != nil {
+		return nil, err
 	}
-	body, err := io.ReadAll(req.Body)
+	body, err := readBody(c)
 	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			return nil, problem.New(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than "+MaxBody+"B")
-		}
-		return nil, problem.New(http.StatusBadRequest, "unreadable_body", "the request body could not be read")
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
@@ -43,6 +36,29 @@ func readJSON(c echo.Context, v any) ([]byte, error) {
 		return nil, problem.New(http.StatusBadRequest, "malformed_json", "the body must be exactly one JSON object")
 	}
 	return canonical(body)
+}
+
+// requireJSON refuses bodies declared as anything but JSON.
+func requireJSON(c echo.Context) error {
+	if ct := c.Request().Header.Get(echo.HeaderContentType); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
+			return problem.New(http.StatusUnsupportedMediaType, "unsupported_media_type", "send Content-Type: application/json")
+		}
+	}
+	return nil
+}
+
+// readBody reads the (size-limited) body, telling "too large" from "broken".
+func readBody(c echo.Context) ([]byte, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, problem.New(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than "+MaxBody+"B")
+		}
+		return nil, problem.New(http.StatusBadRequest, "unreadable_body", "the request body could not be read")
+	}
+	return body, nil
 }
 
 func canonical(body []byte) ([]byte, error) {

@@ -17,6 +17,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/problem"
 	"github.com/civicpay/civicpay/gateway/quotes"
 	"github.com/civicpay/civicpay/gateway/refunds"
+	"github.com/civicpay/civicpay/gateway/routing"
 )
 
 // problemRow maps one domain error to its HTTP problem.
@@ -46,6 +47,10 @@ var problems = []problemRow{
 	{refunds.ErrNotRefundable, http.StatusConflict, "payment_not_refundable"},
 	{refunds.ErrExceedsPaid, http.StatusUnprocessableEntity, "refund_exceeds_paid"},
 	{events.ErrNotFound, http.StatusNotFound, "event_not_found"},
+	{routing.ErrUnknownMethod, http.StatusUnprocessableEntity, "invalid_method"},
+	{routing.ErrMethodUnavailable, http.StatusUnprocessableEntity, "method_not_available"},
+	{routing.ErrNotOpen, http.StatusConflict, "payment_not_open"},
+	{routing.ErrUnavailable, http.StatusServiceUnavailable, "providers_unavailable"},
 	{pg.ErrRetry, http.StatusServiceUnavailable, "contention"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
 }

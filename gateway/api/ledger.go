@@ -42,8 +42,11 @@ func (s *Server) ledgerAccounts(c echo.Context) error {
 
 func (s *Server) ledgerEntries(c echo.Context) error {
 	id := c.QueryParam("payment")
-	if !strings.HasPrefix(id, "pay_") {
+	switch {
+	case id == "":
 		return invalid.Errors{{Name: "payment", Code: "required", Detail: "pass payment=pay_…"}}
+	case !strings.HasPrefix(id, "pay_"):
+		return invalid.Errors{{Name: "payment", Code: "invalid", Detail: "a payment id, pay_…"}}
 	}
 	who := principal(c)
 	if _, err := payments.Get(c.Request().Context(), s.deps.Pool, who.PortalID, who.Livemode, id); err != nil {
@@ -66,6 +69,16 @@ func (s *Server) ledgerDaily(c echo.Context) error {
 
 func (s *Server) listEvents(c echo.Context) error {
 	var errs invalid.Errors
+	for name := range c.QueryParams() {
+		switch name {
+		case "type", "payment", "limit", "starting_after":
+		default:
+			errs.Add(name, "unknown_parameter", "not a parameter of this endpoint")
+		}
+	}
+	if after := c.QueryParam("starting_after"); after != "" && !strings.HasPrefix(after, "evt_") {
+		errs.Add("starting_after", "invalid_cursor", "an event id, evt_…")
+	}
 	limit := 20
 	if v := c.QueryParam("limit"); v != "" {
 		n, err := strconv.Atoi(v)

@@ -20,20 +20,32 @@ func newRequestID() string {
 
 var plainID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
+// dropUnplainRequestID forgets a client's X-Request-ID unless it is short
+// and plain, before the RequestID middleware copies it into the response,
+// problems and logs; a fresh id is generated instead.
+func dropUnplainRequestID(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if id := c.Request().Header.Get(echo.HeaderXRequestID); id != "" && !plainID.MatchString(id) {
+			c.Request().Header.Del(echo.HeaderXRequestID)
+		}
+		return next(c)
+	}
+}
+
 // accessLog writes one structured line per request. Query strings are left
 // out on purpose: client tokens travel there for EventSource.
 func (s *Server) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		req := c.Request()
-		if id := req.Header.Get(echo.HeaderXRequestID); id != "" && !plainID.MatchString(id) {
-			req.Header.Del(echo.HeaderXRequestID)
-		}
 		err := next(c)
 		if err != nil {
 			c.Error(err)
 		}
 		res := c.Response()
+		if s.deps.Metrics != nil {
+			s.deps.Metrics.ObserveHTTP(req.Method, c.Path(), res.Status, time.Since(start))
+		}
 		level := slog.LevelInfo
 		if res.Status >= 500 {
 			level = slog.LevelError

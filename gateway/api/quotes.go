@@ -1,7 +1,6 @@
 package api
 
 import (
-	"io"
 	"net/http"
 
 	"github.com/jackc/pgx/v5"
@@ -9,7 +8,6 @@ import (
 
 	"github.com/civicpay/civicpay/gateway/catalog"
 	"github.com/civicpay/civicpay/gateway/payments"
-	"github.com/civicpay/civicpay/gateway/problem"
 	"github.com/civicpay/civicpay/gateway/quotes"
 )
 
@@ -21,9 +19,12 @@ func (s *Server) routesQuotes() {
 // createQuote prices a service server-side; a payment made from the quote
 // charges exactly its total.
 func (s *Server) createQuote(c echo.Context) error {
-	body, err := io.ReadAll(c.Request().Body)
+	if err := requireJSON(c); err != nil {
+		return err
+	}
+	body, err := readBody(c)
 	if err != nil {
-		return problem.New(http.StatusRequestEntityTooLarge, "body_too_large", "the request body is larger than "+MaxBody+"B")
+		return err
 	}
 	req, err := quotes.ParseRequest(body)
 	if err != nil {

@@ -34,8 +34,8 @@ func (s *Server) createRefund(c echo.Context) error {
 	if req.Amount == nil {
 		errs.Add("amount", "required", "the amount to refund, a positive whole number of đồng as a string")
 	}
-	if req.Reason != nil && len(*req.Reason) > 500 {
-		errs.Add("reason", "too_long", "at most 500 characters")
+	if req.Reason != nil && !payments.PlainText(*req.Reason, 500) {
+		errs.Add("reason", "invalid", "at most 500 characters of plain text")
 	}
 	if err := errs.Err(); err != nil {
 		return err

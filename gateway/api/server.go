@@ -13,8 +13,12 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 
+	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/events"
+	"github.com/civicpay/civicpay/gateway/metrics"
+	"github.com/civicpay/civicpay/gateway/portals"
 	"github.com/civicpay/civicpay/gateway/problem"
+	"github.com/civicpay/civicpay/gateway/routing"
 	"github.com/civicpay/civicpay/gateway/settlement"
 	"github.com/civicpay/civicpay/gateway/stream"
 	"github.com/civicpay/civicpay/migrations"
@@ -36,8 +40,15 @@ type Deps struct {
 	Methods func() []string
 	// Hub pushes status changes to SSE streams; nil means poll only.
 	Hub *stream.Hub
+	// Metrics collects Prometheus metrics; nil disables them.
+	Metrics *metrics.Metrics
 	// Settler records provider callbacks (group commit).
 	Settler *settlement.Settler
+	// Router issues provider orders (POST /v1/payments/{id}/qr) and reports
+	// provider health; nil: no provider is configured.
+	Router *routing.Router
+	// Providers verify and answer callbacks, by provider name.
+	Providers map[string]banks.Provider
 }
 
 // Server is the configured echo instance.
@@ -45,6 +56,7 @@ type Server struct {
 	Echo   *echo.Echo
 	deps   Deps
 	limits limiters
+	keys   portals.Cache
 }
 
 func (s *Server) now() time.Time {
@@ -63,6 +75,7 @@ func New(d Deps) *Server {
 	e.HideBanner, e.HidePort = true, true
 	s := &Server{Echo: e, deps: d}
 	e.HTTPErrorHandler = s.handleError
+	e.Pre(dropUnplainRequestID)
 	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
 		Generator: newRequestID,
 		// A client's own id is kept only when it is short and plain, so logs stay clean.
@@ -71,9 +84,22 @@ func New(d Deps) *Server {
 	e.Use(s.accessLog)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
 	e.Use(middleware.BodyLimit(MaxBody))
+	// Widgets call the API from portals' own origins with a client token in
+	// the Authorization header; no cookies are ever used, so any origin may
+	// ask and credentials stay off.
+	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
+		AllowOrigins:  []string{"*"},
+		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodHead},
+		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "Idempotency-Key", echo.HeaderXRequestID},
+		ExposeHeaders: []string{echo.HeaderXRequestID, "Idempotent-Replayed", "Retry-After"},
+		MaxAge:        600,
+	}))
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	if d.Metrics != nil {
+		e.GET("/metrics", echo.WrapHandler(d.Metrics.Handler()))
+	}
 	e.GET("/widget/*", echo.WrapHandler(assets.Handler()))
 	e.HEAD("/widget/*", echo.WrapHandler(assets.Handler()))
 	s.routesCatalog()
@@ -81,6 +107,8 @@ func New(d Deps) *Server {
 	s.routesQuotes()
 	s.routesSettlement()
 	s.routesRefunds()
+	s.routesProviders()
+	s.routesDocs()
 	return s
 }
 

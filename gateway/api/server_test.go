@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -87,5 +88,41 @@ func TestUnknownRouteIsProblem(t *testing.T) {
 	_ = json.NewDecoder(res.Body).Decode(&p)
 	if res.StatusCode != 404 || p["code"] != "route_not_found" || p["request_id"] != "abc-123" {
 		t.Fatalf("unknown route = %d %v", res.StatusCode, p)
+	}
+}
+
+func TestCORSPreflightForWidgets(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, nil)
+	req, _ := http.NewRequest(http.MethodOptions, ts.URL+"/v1/payments/pay_x/qr", nil)
+	req.Header.Set("Origin", "https://dichvucong.example.gov.vn")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "authorization,content-type")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusNoContent || res.Header.Get("Access-Control-Allow-Origin") != "*" ||
+		!strings.Contains(strings.ToLower(res.Header.Get("Access-Control-Allow-Headers")), "authorization") {
+		t.Fatalf("preflight = %d %v", res.StatusCode, res.Header)
+	}
+}
+
+func TestRequestIDMustBePlain(t *testing.T) {
+	t.Parallel()
+	ts := newServer(t, nil)
+	for id, keep := range map[string]bool{"abc-123.x_y": true, "not plain <b>id</b>": false, strings.Repeat("a", 65): false} {
+		req, _ := http.NewRequest(http.MethodGet, ts.URL+"/healthz", nil)
+		req.Header.Set("X-Request-ID", id)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		got := res.Header.Get("X-Request-ID")
+		if keep != (got == id) || (!keep && !strings.HasPrefix(got, "req_")) {
+			t.Fatalf("X-Request-ID %q answered as %q", id, got)
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/maintenance"
+	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/refunds"
 	"github.com/civicpay/civicpay/gateway/settlement"
 	"github.com/civicpay/civicpay/gateway/stream"
@@ -99,8 +100,9 @@ func New(cfg Config) (*App, error) {
 	}
 	outbox.River = rc
 	hub := &stream.Hub{ConnString: cfg.Pool.Config().ConnString(), Log: cfg.Log}
-	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log}
-	deps := api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler}
+	m := metrics.New()
+	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log, Metrics: m}
+	deps := api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler, Metrics: m}
 	if cfg.Adjust != nil {
 		cfg.Adjust(&deps)
 	}

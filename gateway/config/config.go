@@ -16,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/civicpay/civicpay/banks"
+	"github.com/civicpay/civicpay/banks/breaker"
 )
 
 // Config is everything `civicpay serve` needs.
@@ -31,6 +34,13 @@ type Config struct {
 	SandboxURL        string
 	DemoKey           string
 	DemoWebhookSecret string
+	// Provider limits, each a default with per-provider overrides.
+	BreakerFailures       breaker.PerProvider[int]
+	BreakerOpen           breaker.PerProvider[time.Duration]
+	BreakerProbes         breaker.PerProvider[int]
+	ProviderTimeout       breaker.PerProvider[time.Duration]
+	ProviderMaxConcurrent breaker.PerProvider[int]
+	ProviderFees          breaker.PerProvider[banks.Fee]
 }
 
 // Setting is one row of the table: an environment variable and its flag.
@@ -109,6 +119,23 @@ var Settings = []Setting{
 		c.DemoWebhookSecret = v
 		return nil
 	}},
+	{"CIVICPAY_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failed calls that open a provider's circuit breaker; per provider: 5,momo=3", perProvider(breaker.PositiveInt, func(c *Config, p breaker.PerProvider[int]) { c.BreakerFailures = p })},
+	{"CIVICPAY_BREAKER_OPEN", "breaker-open", "30s", "how long an open breaker refuses calls before half-open probes; per provider: 30s,zalopay=1m", perProvider(breaker.PositiveDuration, func(c *Config, p breaker.PerProvider[time.Duration]) { c.BreakerOpen = p })},
+	{"CIVICPAY_BREAKER_PROBES", "breaker-probes", "2", "calls a half-open breaker lets through, and successes that close it", perProvider(breaker.PositiveInt, func(c *Config, p breaker.PerProvider[int]) { c.BreakerProbes = p })},
+	{"CIVICPAY_PROVIDER_TIMEOUT", "provider-timeout", "8s", "deadline of each try of a provider call", perProvider(breaker.PositiveDuration, func(c *Config, p breaker.PerProvider[time.Duration]) { c.ProviderTimeout = p })},
+	{"CIVICPAY_PROVIDER_MAX_CONCURRENT", "provider-max-concurrent", "32", "calls in flight per provider; one more fails fast as if the breaker were open", perProvider(breaker.PositiveInt, func(c *Config, p breaker.PerProvider[int]) { c.ProviderMaxConcurrent = p })},
+	{"CIVICPAY_PROVIDER_FEES", "provider-fees", "vietqr=0%,momo=1.1%,zalopay=1.3%,vnpay=1.1%+1100", "each provider's fee, percent+fixed đồng, for routing and the ledger", perProvider(banks.ParseFee, func(c *Config, p breaker.PerProvider[banks.Fee]) { c.ProviderFees = p })},
+}
+
+func perProvider[T any](parse func(string) (T, error), set func(*Config, breaker.PerProvider[T])) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		p, err := breaker.ParsePerProvider(v, parse)
+		if err != nil {
+			return fmt.Errorf("want a value and/or provider=value pairs: %w", err)
+		}
+		set(c, p)
+		return nil
+	}
 }
 
 func boolSetting(f func(*Config, bool)) func(*Config, string) error {

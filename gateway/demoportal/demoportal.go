@@ -18,6 +18,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -107,7 +108,7 @@ func sample(s service) (amount string, quote map[string]any, ref string, payer m
 		ref = "TZ0123A"
 		payer = map[string]string{"name": "Công ty TNHH Demo", "tax_code": "0101234567"}
 	default:
-		ref = "HS-" + time.Now().Format("060102") + "-" + randHex(3)
+		ref = "HS-" + time.Now().Format("060102") + "-" + strings.ToUpper(randHex(3))
 	}
 	switch {
 	case s.AmountRule == "payer_declared" && s.Kind == "fine":

@@ -169,6 +169,9 @@ func validReturnURL(s string) bool {
 	return u.Scheme == "https" || (u.Scheme == "http" && (host == "localhost" || host == "127.0.0.1" || host == "::1"))
 }
 
+// PlainText is plainText for other packages' free-text fields.
+func PlainText(s string, max int) bool { return plainText(s, max) }
+
 // plainText rejects control characters and the invisible or direction-
 // changing code points that make one string look like another.
 func plainText(s string, max int) bool {

@@ -99,6 +99,10 @@ func Create(ctx context.Context, db pg.Querier, portalID string, livemode bool, 
 	if err != nil {
 		return Quote{}, err
 	}
+	// A payment can only be made for an amount every provider can carry.
+	if lines.Total().GreaterThan(MaxAmount) {
+		return Quote{}, fieldError("inputs", CodeOutOfRange, "the total would exceed "+MaxAmount.String()+" đồng, more than one payment can carry")
+	}
 	q := newQuote(svc.Code, rule, req.Inputs, lines, livemode, now)
 	body, err := json.Marshal(q.Lines)
 	if err != nil {

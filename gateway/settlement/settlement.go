@@ -22,6 +22,7 @@ import (
 
 	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/events"
+	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/payments"
 	"github.com/civicpay/civicpay/gateway/pg"
 )
@@ -48,6 +49,8 @@ type Settler struct {
 	Outbox *events.Outbox
 	Fees   func(provider string) banks.Fee
 	Log    *slog.Logger
+	// Metrics, when set, records batch sizes and outcomes.
+	Metrics *metrics.Metrics
 	// MaxBatch bounds one statement; Workers is how many batches may be in
 	// flight at once (each holds one connection).
 	MaxBatch, Workers int
@@ -159,6 +162,7 @@ func (s *Settler) process(ctx context.Context, batch []*request) {
 			round = append(round, r)
 		}
 		results, err := s.settleIsolated(ctx, round)
+		s.observe(round, results, err)
 		for i, r := range round {
 			resp := response{err: err}
 			if err == nil {
@@ -329,6 +333,23 @@ func (s *Settler) emit(ctx context.Context, tx pgx.Tx, moved []string, exception
 		evs = append(evs, events.Event{Type: typ, PortalID: p.PortalID, Livemode: p.Livemode, PaymentID: p.ID, Object: p.EventView()})
 	}
 	return s.Outbox.Emit(ctx, tx, evs...)
+}
+
+func (s *Settler) observe(round []*request, results []Result, err error) {
+	if s.Metrics == nil {
+		return
+	}
+	s.Metrics.SettlementBatch.Observe(float64(len(round)))
+	for i, r := range round {
+		outcome := string(banks.OutcomeError)
+		if err == nil {
+			outcome = string(results[i].Outcome)
+			if results[i].Duplicate {
+				outcome = "duplicate"
+			}
+		}
+		s.Metrics.Callbacks.WithLabelValues(r.cb.Provider, outcome).Inc()
+	}
 }
 
 func opt(s string) *string {

@@ -66,7 +66,7 @@ func Start(t testing.TB, opts ...Option) *Gateway {
 	if err := a.Start(runCtx); err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(a.Server.Echo)
+	ts := httptest.NewServer(ContractCheck(t)(a.Server.Echo))
 	t.Cleanup(func() {
 		ts.Close()
 		stopCtx, done := context.WithTimeout(context.Background(), 10*time.Second)

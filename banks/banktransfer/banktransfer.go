@@ -1,0 +1,132 @@
+// Package banktransfer is the "vietqr" provider: a NAPAS 247 transfer
+// straight into the agency's own account, asked for with a dynamic VietQR
+// code (amount and payment code filled in) and detected by a bank-feed
+// webhook (Casso v2 or SePay) when the money lands.
+//
+// Nothing is created anywhere when a code is issued, so this provider makes
+// no outbound calls and needs no circuit breaker; what can fail is the
+// feed, which is why unmatched money is kept for review, never dropped.
+package banktransfer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/civicpay/civicpay/banks"
+	"github.com/civicpay/civicpay/banks/bankfeed"
+	"github.com/civicpay/civicpay/banks/vietqr"
+	"github.com/civicpay/civicpay/banks/vnd"
+)
+
+// Name is the provider name; bank-feed callbacks settle under it, whichever
+// feed reported them.
+const Name = "vietqr"
+
+// Adapter issues VietQR codes and verifies bank-feed webhooks.
+type Adapter struct {
+	CassoKey  string        // Casso v2 checksum key; empty refuses Casso webhooks
+	SePayKey  string        // SePay API key; empty refuses SePay webhooks
+	Tolerance time.Duration // Casso timestamp skew allowed; 0 = bankfeed.DefaultTolerance
+	Live      bool          // false for sandbox credentials
+	Now       func() time.Time
+}
+
+var _ banks.Provider = (*Adapter)(nil)
+
+func (a *Adapter) Name() string { return Name }
+
+func (a *Adapter) Methods() []banks.Method { return []banks.Method{banks.MethodBankQR} }
+
+func (a *Adapter) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// Issue builds the dynamic VietQR payload: the agency's account, the exact
+// amount, and the payment code alone as the transfer content, which is
+// what the widget verifies before drawing it and what paycode.Find looks
+// for when the feed reports the transfer.
+func (a *Adapter) Issue(_ context.Context, o banks.Order) (banks.Issued, error) {
+	amount, err := vnd.Format(o.Amount)
+	if err != nil {
+		return banks.Issued{}, err
+	}
+	payload, err := vietqr.Build(vietqr.Payload{
+		BIN: o.Beneficiary.BIN, Account: o.Beneficiary.Account, Amount: amount, Purpose: o.PaymentCode,
+	})
+	if err != nil {
+		return banks.Issued{}, err
+	}
+	return banks.Issued{QRPayload: payload, ProviderRef: o.PaymentCode}, nil
+}
+
+// Query is not offered: the feed pushes transfers; there is no order to ask about.
+func (a *Adapter) Query(context.Context, string) (banks.Status, error) {
+	return banks.Status{}, banks.ErrUnsupported
+}
+
+// Refund is not offered: money is returned by a manual transfer.
+func (a *Adapter) Refund(context.Context, banks.RefundRequest) (banks.RefundResult, error) {
+	return banks.RefundResult{}, banks.ErrUnsupported
+}
+
+// ParseCallback authenticates a bank-feed webhook by its own scheme —
+// X-Casso-Signature for Casso v2, "Authorization: Apikey" for SePay — and
+// turns the credit into a Callback matched by payment code, receiving
+// account and amount. A credit without a code still settles, as an
+// exception: the money arrived and someone must return it.
+func (a *Adapter) ParseCallback(r *http.Request, body []byte) (banks.Callback, error) {
+	t, err := a.transfer(r, body)
+	switch {
+	case errors.Is(err, bankfeed.ErrSignature), errors.Is(err, bankfeed.ErrStale), errors.Is(err, bankfeed.ErrUnauthorized):
+		return banks.Callback{}, banks.ErrSignature
+	case errors.Is(err, bankfeed.ErrNotCredit):
+		return banks.Callback{}, fmt.Errorf("%w: %w", banks.ErrNotPayment, err)
+	case err != nil:
+		return banks.Callback{}, fmt.Errorf("%w: %w", banks.ErrMalformed, err)
+	}
+	return banks.Callback{
+		Provider: Name, TxnID: t.Source + ":" + t.ID, PaymentCode: t.Code, Account: t.Account,
+		Amount: t.Amount, Currency: "VND", Succeeded: true, ResultCode: t.Source, Livemode: a.Live, Raw: body,
+	}, nil
+}
+
+func (a *Adapter) transfer(r *http.Request, body []byte) (bankfeed.Transfer, error) {
+	if sig := r.Header.Get("X-Casso-Signature"); sig != "" {
+		if err := bankfeed.VerifyCasso(a.CassoKey, sig, body, a.now(), a.Tolerance); err != nil {
+			return bankfeed.Transfer{}, err
+		}
+		return bankfeed.ParseCasso(body)
+	}
+	if auth := r.Header.Get("Authorization"); strings.HasPrefix(strings.ToLower(strings.TrimSpace(auth)), "apikey") {
+		if err := bankfeed.VerifySePay(a.SePayKey, auth); err != nil {
+			return bankfeed.Transfer{}, err
+		}
+		return bankfeed.ParseSePay(body)
+	}
+	return bankfeed.Transfer{}, bankfeed.ErrUnauthorized
+}
+
+// WriteReply answers the feed: both services want 200 {"success":true}
+// once the transfer is recorded and retry on anything else.
+func (a *Adapter) WriteReply(w http.ResponseWriter, r banks.Reply) {
+	status, body := http.StatusOK, bankfeed.Reply
+	switch r.Outcome {
+	case banks.OutcomeError:
+		status, body = http.StatusServiceUnavailable, `{"success":false}`
+	case banks.OutcomeRejected:
+		status, body = http.StatusBadRequest, `{"success":false}`
+		if r.Reason == banks.ReasonSignature {
+			status = http.StatusUnauthorized
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write([]byte(body))
+}

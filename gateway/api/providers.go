@@ -54,7 +54,7 @@ type feeView struct {
 }
 
 func (s *Server) listProviders(c echo.Context) error {
-	var data []providerView
+	data := []providerView{}
 	if s.deps.Router != nil {
 		for _, h := range s.deps.Router.Health() {
 			data = append(data, viewProvider(h))

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/civicpay/civicpay/banks/sandbox"
 	"github.com/civicpay/civicpay/internal/gatewaytest"
 )
 
@@ -70,5 +71,45 @@ func TestRefundsNeverExceedWhatWasPaid(t *testing.T) {
 	}
 	if n := g.Count(t, `SELECT count(*) FROM (SELECT 1 FROM postings HAVING coalesce(sum(amount), 0) <> 0) x`); n != 0 {
 		t.Fatal("ledger does not balance")
+	}
+}
+
+// A MoMo payment refunded through MoMo's refund API (the sandbox): the
+// refund completes, the payment is partially refunded, and the ledger moves
+// the money from the agency through refunds payable back to MoMo clearing.
+func TestRefundThroughProvider(t *testing.T) {
+	t.Parallel()
+	g, sb := gatewaytest.StartWithSandbox(t, gatewaytest.SandboxOptions{})
+	g.StartWorkers(t)
+	id, token := newPayment(t, g, "HS-2026-000960")
+	qr := askQR(t, g, id, token, "momo")
+	if _, err := sb.Pay(sandbox.PayRequest{Provider: "momo", QRPayload: qr["qr_payload"].(string)}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "settlement", func() bool {
+		return g.Count(t, `SELECT count(*) FROM payments WHERE id = $1 AND status = 'succeeded'`, id) == 1
+	})
+	res := g.Do(t, "POST", "/v1/payments/"+id+"/refunds", g.Portal.TestKey, map[string]any{"amount": "35000"}, "Idempotency-Key", "momo-refund")
+	if res.Status != 201 || res.JSON(t)["provider"] != "momo" {
+		t.Fatalf("refund = %d %s", res.Status, res.Body)
+	}
+	waitFor(t, "the refund to complete", func() bool {
+		return g.Count(t, `SELECT count(*) FROM refunds WHERE payment_id = $1 AND status = 'succeeded'`, id) == 1
+	})
+	p := g.Do(t, "GET", "/v1/payments/"+id, g.Portal.TestKey, nil).JSON(t)
+	if p["status"] != "partially_refunded" || p["amount_refunded"] != "35000" {
+		t.Fatalf("payment after refund = %v %v", p["status"], p["amount_refunded"])
+	}
+	balance := func(account string) int {
+		return g.Count(t, `SELECT coalesce(sum(amount), 0)::int FROM postings WHERE account_id = $1`, account)
+	}
+	if b := balance("test:refunds_payable"); b != 0 {
+		t.Fatalf("refunds payable = %d, want 0 once paid out", b)
+	}
+	if b := balance("test:beneficiary:KBNN-HN"); b != -100000 {
+		t.Fatalf("agency is owed %d, want 100000", -b)
+	}
+	if n := g.Count(t, `SELECT count(*) FROM events WHERE payment_id = $1 AND type = 'refund.succeeded'`, id); n != 1 {
+		t.Fatalf("refund.succeeded events = %d", n)
 	}
 }

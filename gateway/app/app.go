@@ -76,7 +76,12 @@ func New(cfg Config) (*App, error) {
 	outbox := &events.Outbox{}
 	river.AddWorker(workers, &maintenance.ExpireWorker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log})
 	river.AddWorker(workers, &maintenance.PruneWorker{Pool: cfg.Pool})
-	river.AddWorker(workers, &refunds.Worker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log, Provider: cfg.Provider})
+	var deps api.Deps // filled below; the refund worker looks providers up lazily
+	lookup := cfg.Provider
+	if lookup == nil {
+		lookup = func(name string) (banks.Provider, bool) { p, ok := deps.Providers[name]; return p, ok }
+	}
+	river.AddWorker(workers, &refunds.Worker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log, Provider: lookup})
 	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
 		Logger:  slog.New(atLeast{cfg.Log.Handler(), slog.LevelWarn}),
 		Workers: workers,
@@ -102,7 +107,7 @@ func New(cfg Config) (*App, error) {
 	hub := &stream.Hub{ConnString: cfg.Pool.Config().ConnString(), Log: cfg.Log}
 	m := metrics.New()
 	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log, Metrics: m}
-	deps := api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler, Metrics: m}
+	deps = api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler, Metrics: m}
 	if cfg.Adjust != nil {
 		cfg.Adjust(&deps)
 	}

@@ -15,6 +15,7 @@ package devpg
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -40,6 +41,9 @@ type Cluster struct {
 	Log    io.Writer // progress messages for humans; may be nil
 	binDir string
 	runAs  *user.User // nil when we are not root
+	// base replaces .data/pg when the postgres user cannot reach the
+	// checkout, or its path is too long for a unix socket.
+	base string
 }
 
 const (
@@ -56,10 +60,18 @@ func New(root string, log io.Writer) *Cluster {
 }
 
 func (c *Cluster) dataRoot() string { return filepath.Join(c.Root, ".data") }
-func (c *Cluster) pgDir() string    { return filepath.Join(c.dataRoot(), "pg") }
-func (c *Cluster) dataDir() string  { return filepath.Join(c.pgDir(), "data") }
-func (c *Cluster) sockDir() string  { return filepath.Join(c.pgDir(), "run") }
-func (c *Cluster) logFile() string  { return filepath.Join(c.pgDir(), "server.log") }
+func (c *Cluster) pgDir() string {
+	if c.base != "" {
+		return c.base
+	}
+	return filepath.Join(c.dataRoot(), "pg")
+}
+func (c *Cluster) dataDir() string { return filepath.Join(c.pgDir(), "data") }
+func (c *Cluster) sockDir() string { return filepath.Join(c.pgDir(), "run") }
+func (c *Cluster) logFile() string { return filepath.Join(c.pgDir(), "server.log") }
+
+// Dir is where the cluster's files are (after Ensure or Stop).
+func (c *Cluster) Dir() string { return c.pgDir() }
 
 // URLFile is where the cluster's connection URL is kept.
 func (c *Cluster) URLFile() string { return filepath.Join(c.dataRoot(), "database_url") }
@@ -121,11 +133,11 @@ func (c *Cluster) Ensure(ctx context.Context) (string, error) {
 
 // Stop stops the cluster if it runs. It is not an error when it does not.
 func (c *Cluster) Stop(ctx context.Context) error {
-	if _, err := os.Stat(filepath.Join(c.dataDir(), "PG_VERSION")); err != nil {
-		return nil
-	}
 	if err := c.prepare(ctx); err != nil {
 		return err
+	}
+	if _, err := os.Stat(filepath.Join(c.dataDir(), "PG_VERSION")); err != nil {
+		return nil
 	}
 	if _, alive := c.postmaster(); !alive {
 		return nil
@@ -147,15 +159,30 @@ func (c *Cluster) prepare(ctx context.Context) error {
 		}
 	}
 	c.binDir = dir
-	if os.Geteuid() != 0 {
-		return nil
+	if os.Geteuid() == 0 {
+		u, err := user.Lookup("postgres")
+		if err != nil {
+			return errors.New("running as root needs the unprivileged 'postgres' system user (created by Debian's postgresql package) to run the private cluster; install postgresql or set DATABASE_URL")
+		}
+		c.runAs = u
 	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return errors.New("running as root needs the unprivileged 'postgres' system user (created by Debian's postgresql package) to run the private cluster; install postgresql or set DATABASE_URL")
-	}
-	c.runAs = u
+	c.chooseBase()
 	return nil
+}
+
+// chooseBase keeps the cluster in .data/pg when it can, else in a folder of
+// its own under the temp dir, named after the checkout so every command of
+// this checkout finds the same cluster. A checkout under /root (mode 0700)
+// is the usual reason: PostgreSQL must run as postgres, who cannot enter it.
+func (c *Cluster) chooseBase() {
+	inside := filepath.Join(c.dataRoot(), "pg", "run", ".s.PGSQL.65535.lock")
+	reachable := c.runAs == nil || c.run(context.Background(), false, "/usr/bin/test", "-x", c.dataRoot()) == nil
+	if reachable && len(inside) < 100 {
+		return
+	}
+	sum := sha256.Sum256([]byte(c.Root))
+	c.base = filepath.Join(os.TempDir(), "civicpay-pg-"+hex.EncodeToString(sum[:6]))
+	fmt.Fprintln(c.Log, "devpg: the cluster lives in", c.base, "(the postgres user cannot use", c.dataRoot()+")")
 }
 
 func (c *Cluster) bin(name string) string { return filepath.Join(c.binDir, name) }
@@ -267,9 +294,6 @@ func (c *Cluster) initdb(ctx context.Context, password string) error {
 func (c *Cluster) ownDirs() error {
 	if c.runAs == nil {
 		return nil
-	}
-	if err := c.run(context.Background(), false, "/usr/bin/test", "-x", c.dataRoot()); err != nil {
-		return fmt.Errorf("the postgres user cannot reach %s (a parent folder is private); move the checkout or set DATABASE_URL", c.dataRoot())
 	}
 	return filepath.Walk(c.pgDir(), func(p string, _ os.FileInfo, err error) error {
 		if err != nil {

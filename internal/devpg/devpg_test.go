@@ -131,3 +131,39 @@ func waitStatus(t *testing.T, ready func() int, want int) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
+// A checkout the postgres user cannot enter (as under /root) still gets a
+// cluster, kept in a folder of its own under the temp dir.
+func TestPrivateCheckoutFallsBackToTempDir(t *testing.T) {
+	if testing.Short() || os.Geteuid() != 0 {
+		t.Skip("needs root, where the cluster runs as the postgres user")
+	}
+	root, err := os.MkdirTemp("", "civicpay-private-") // mode 0700: postgres cannot enter
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := devpg.New(root, io.Discard)
+	t.Cleanup(func() {
+		_ = c.Stop(context.Background())
+		_ = os.RemoveAll(c.Dir())
+		_ = os.RemoveAll(root)
+	})
+	url, err := c.Ensure(context.Background())
+	if err != nil {
+		t.Fatalf("Ensure in a private checkout: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(root, ".data", "pg")); err == nil {
+		t.Fatal("the cluster was put inside the private checkout")
+	}
+	pool, err := pgxpool.New(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	if err := pool.Ping(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if again, err := c.Ensure(context.Background()); err != nil || again != url {
+		t.Fatalf("second Ensure = %s, %v", again, err)
+	}
+}

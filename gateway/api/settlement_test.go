@@ -192,3 +192,31 @@ func TestStatusStreamAndLedgerEndpoints(t *testing.T) {
 		t.Fatalf("stream with a wrong token = %d", res.Status)
 	}
 }
+
+// A gateway that dies after a callback committed but before its webhook was
+// delivered loses nothing: the event and its River job committed with the
+// settlement, and the next gateway process on the database delivers it once.
+func TestWebhookSurvivesARestart(t *testing.T) {
+	t.Parallel()
+	first := gatewaytest.Start(t) // its River workers never run: it "dies" before delivering
+	p := &portal{secret: first.Portal.WebhookSecret}
+	p.up.Store(true)
+	ts := httptest.NewServer(p)
+	defer ts.Close()
+	if _, err := first.Pool.Exec(context.Background(), `UPDATE portals SET webhook_url = $1 WHERE id = $2`, ts.URL, first.Portal.ID); err != nil {
+		t.Fatal(err)
+	}
+	id := first.Do(t, "POST", "/v1/payments", first.Portal.TestKey, feeBody("HS-2026-000903"), "Idempotency-Key", "restart").JSON(t)["id"].(string)
+	settle(t, first, id, "restart-1")
+	if p.count() != 0 {
+		t.Fatal("delivered before any worker ran")
+	}
+
+	second := gatewaytest.Attach(t, first.Pool) // a new process on the same database
+	second.StartWorkers(t)
+	waitFor(t, "delivery by the restarted gateway", func() bool { return p.count() == 1 })
+	time.Sleep(500 * time.Millisecond) // would a second copy follow?
+	if p.count() != 1 || !strings.Contains(p.received[0], `"type":"payment.succeeded"`) {
+		t.Fatalf("deliveries = %d: %v", p.count(), p.received)
+	}
+}

@@ -43,12 +43,26 @@ type Option func(*api.Deps)
 func Start(t testing.TB, opts ...Option) *Gateway {
 	t.Helper()
 	pool := pgtest.New(t)
-	ctx := context.Background()
-	seeded, err := demo.Seed(ctx, pool, "")
+	seeded, err := demo.Seed(context.Background(), pool, "")
 	if err != nil {
 		t.Fatalf("seed: %v", err)
 	}
-	g := &Gateway{Pool: pool, Portal: seeded.Portal}
+	g := serve(t, pool, opts...)
+	g.Portal = seeded.Portal
+	return g
+}
+
+// Attach starts another gateway on an existing database, as a second
+// instance or a restarted process would be.
+func Attach(t testing.TB, pool *pgxpool.Pool, opts ...Option) *Gateway {
+	t.Helper()
+	return serve(t, pool, opts...)
+}
+
+func serve(t testing.TB, pool *pgxpool.Pool, opts ...Option) *Gateway {
+	t.Helper()
+	ctx := context.Background()
+	g := &Gateway{Pool: pool}
 	a, err := app.New(app.Config{
 		Pool: pool, Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Fees: func(string) banks.Fee { return banks.Fee{} },

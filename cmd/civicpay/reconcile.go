@@ -22,6 +22,7 @@ func reconcileCmd(ctx context.Context, args []string) error {
 	from := fs.String("from", "", "start of the gateway-side window (RFC 3339); default: the report's first day, Vietnam time")
 	to := fs.String("to", "", "end of the gateway-side window (RFC 3339, exclusive); default: the day after the report's last")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
+	shards := fs.Int("shards", reconcile.Shards, "connections loading and classifying the report at once (about the database server's free cores)")
 	dbURL := fs.String("database-url", "", "PostgreSQL URL (default: DATABASE_URL, else the private cluster of .data/)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -31,7 +32,10 @@ func reconcileCmd(ctx context.Context, args []string) error {
 	} else if *report == "" || fs.NArg() > 0 {
 		return errors.New("usage: civicpay reconcile [--from T] [--to T] [--json] [--report] FILE")
 	}
-	var opt reconcile.Options
+	if *shards < 1 || *shards > 16 {
+		return errors.New("reconcile: --shards takes 1 to 16")
+	}
+	opt := reconcile.Options{Shards: *shards}
 	for _, f := range []struct {
 		v   string
 		dst *time.Time
@@ -58,7 +62,7 @@ func reconcileCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, err := openPool(ctx, url, 2)
+	pool, err := openPool(ctx, url, *shards+1)
 	if err != nil {
 		return err
 	}

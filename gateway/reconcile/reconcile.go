@@ -28,9 +28,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/civicpay/civicpay/banks"
 )
@@ -53,6 +55,9 @@ type Options struct {
 	// lacks is missing at the provider. Zero values take the report's own
 	// span, widened to whole days in Vietnam time (reports are daily).
 	From, To time.Time
+	// Shards overrides the number of connections working at once (Shards);
+	// the pool must have that many to spare.
+	Shards int
 }
 
 // Result counts each class of line.
@@ -94,40 +99,72 @@ func (e *LineError) Unwrap() error { return e.Err }
 // ErrHeader is a report whose first line is not Header.
 var ErrHeader = errors.New("the report's header must be " + strings.Join(Header, ","))
 
+// Shards is how many connections share the work by default: the report is
+// split by transaction id into that many staging tables, loaded and
+// classified at the same time, so a server with as many cores finishes in
+// about that fraction of the time. Every key falls in exactly one shard,
+// so the shards' counts add up.
+const Shards = 2
+
 // Run reconciles the report read from r.
 func Run(ctx context.Context, pool *pgxpool.Pool, r io.Reader, opt Options) (Result, error) {
 	src, err := newSource(r)
 	if err != nil {
 		return Result{}, err
 	}
-	conn, err := pool.Acquire(ctx)
-	if err != nil {
-		return Result{}, err
+	n := opt.Shards
+	if n <= 0 {
+		n = Shards
 	}
-	defer conn.Release()
-	table := "reconcile_" + randHex(8)
-	ident := pgx.Identifier{table}.Sanitize()
-	// Unlogged: no WAL for rows that live for one run, and (unlike a
-	// temporary table) parallel workers may scan it.
-	if _, err := conn.Exec(ctx, `CREATE UNLOGGED TABLE `+ident+` (
-		line bigint NOT NULL, provider text NOT NULL, txn_id text NOT NULL, payment_id text,
-		amount bigint NOT NULL, succeeded boolean NOT NULL, maybe_repeat boolean NOT NULL)`); err != nil {
-		return Result{}, err
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	shards := make([]*shard, n)
+	for i := range shards {
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		defer conn.Release()
+		sh := &shard{conn: conn, ident: pgx.Identifier{"reconcile_" + randHex(8)}, rows: make(chan []row, 4)}
+		// Unlogged: no WAL for rows that live for one run, and (unlike a
+		// temporary table) parallel workers may scan it.
+		if _, err := conn.Exec(ctx, `CREATE UNLOGGED TABLE `+sh.ident.Sanitize()+` (
+			line bigint NOT NULL, provider text NOT NULL, txn_id text NOT NULL, payment_id text,
+			amount bigint NOT NULL, succeeded boolean NOT NULL, maybe_repeat boolean NOT NULL)`); err != nil {
+			return Result{}, err
+		}
+		defer func() {
+			// The staging table goes whatever happened, even if ctx ended.
+			_, _ = conn.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+sh.ident.Sanitize())
+		}()
+		shards[i] = sh
 	}
-	defer func() {
-		// The staging table goes whatever happened, even if ctx ended.
-		_, _ = conn.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS `+ident)
-	}()
-	lines, err := conn.Conn().CopyFrom(ctx, pgx.Identifier{table},
-		[]string{"line", "provider", "txn_id", "payment_id", "amount", "succeeded", "maybe_repeat"}, src)
-	if src.err != nil {
-		return Result{}, src.err // the line at fault, not COPY's wrapping of it
+
+	// One goroutine reads the report and deals its lines out by key; each
+	// shard COPYs its own lines on its own connection.
+	var g errgroup.Group
+	for _, sh := range shards {
+		g.Go(func() error {
+			_, err := sh.conn.Conn().CopyFrom(ctx, sh.ident, columns, &copySource{rows: sh.rows})
+			if err != nil {
+				cancel() // stop the reader, which may be blocked on this shard
+			}
+			return err
+		})
 	}
-	if err != nil {
-		return Result{}, err
+	readErr := src.deal(ctx, shards)
+	copyErr := g.Wait()
+	switch {
+	case readErr != nil && !errors.Is(readErr, context.Canceled):
+		return Result{}, readErr // the line at fault, not COPY's wrapping of it
+	case copyErr != nil:
+		return Result{}, copyErr
+	case readErr != nil:
+		return Result{}, readErr
 	}
-	res := Result{Lines: lines, From: opt.From, To: opt.To}
-	if lines == 0 {
+
+	res := Result{Lines: src.line - 1, From: opt.From, To: opt.To}
+	if res.Lines == 0 {
 		return res, nil
 	}
 	if res.From.IsZero() {
@@ -138,21 +175,64 @@ func Run(ctx context.Context, pool *pgxpool.Pool, r io.Reader, opt Options) (Res
 		y, m, d := src.max.In(ICT).Date()
 		res.To = time.Date(y, m, d+1, 0, 0, 0, 0, ICT)
 	}
-	// When no line can repeat another the check is planned away; else the
-	// planner needs statistics to see how few lines it has to check.
-	check := "false"
-	if src.flagged > 0 {
-		check = "true"
-		if _, err := conn.Exec(ctx, `ANALYZE `+ident); err != nil {
-			return Result{}, err
-		}
-	}
-	query := strings.NewReplacer("$staging", ident, "$check", check).Replace(classifySQL)
 	providers := make([]string, 0, len(src.providers))
 	for p := range src.providers {
 		providers = append(providers, p)
 	}
-	tx, err := conn.Begin(ctx)
+	parts := make([]Result, n)
+	for i, sh := range shards {
+		g.Go(func() error {
+			var err error
+			parts[i], err = sh.classify(ctx, providers, res.From, res.To, i, n)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return Result{}, err
+	}
+	for _, p := range parts {
+		res.Ignored += p.Ignored
+		res.Duplicates += p.Duplicates
+		res.Matched += p.Matched
+		res.Exceptions += p.Exceptions
+		res.AmountMismatch += p.AmountMismatch
+		res.MissingAtGateway += p.MissingAtGateway
+		res.KnownPayment += p.KnownPayment
+		res.MissingAtProvider += p.MissingAtProvider
+	}
+	return res, nil
+}
+
+var columns = []string{"line", "provider", "txn_id", "payment_id", "amount", "succeeded", "maybe_repeat"}
+
+// shardOf deals a transaction id to one of n shards by its last character;
+// classifySQL picks the gateway's callbacks of a shard the same way.
+func shardOf(txn string, n int) int {
+	r, _ := utf8.DecodeLastRuneInString(txn)
+	return int(r) % n
+}
+
+// shard is one staging table and the connection that loads and reads it.
+type shard struct {
+	conn    *pgxpool.Conn
+	ident   pgx.Identifier
+	rows    chan []row
+	flagged int64 // lines the loader's filter flagged as possible repeats
+}
+
+// classify runs classifySQL over the shard.
+func (sh *shard) classify(ctx context.Context, providers []string, from, to time.Time, k, n int) (Result, error) {
+	// When no line can repeat another the check is planned away; else the
+	// planner needs statistics to see how few lines it has to check.
+	check := "false"
+	if sh.flagged > 0 {
+		check = "true"
+		if _, err := sh.conn.Exec(ctx, `ANALYZE `+sh.ident.Sanitize()); err != nil {
+			return Result{}, err
+		}
+	}
+	query := strings.NewReplacer("$staging", sh.ident.Sanitize(), "$check", check).Replace(classifySQL)
+	tx, err := sh.conn.Begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -163,8 +243,8 @@ func Run(ctx context.Context, pool *pgxpool.Pool, r io.Reader, opt Options) (Res
 	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`); err != nil {
 		return Result{}, err
 	}
-	err = tx.QueryRow(ctx, query,
-		providers, res.From, res.To, res.From.Add(-Slack), res.To.Add(Slack)).Scan(
+	var res Result
+	err = tx.QueryRow(ctx, query, providers, from, to, from.Add(-Slack), to.Add(Slack), n, k).Scan(
 		&res.Ignored, &res.Duplicates, &res.Matched, &res.Exceptions, &res.AmountMismatch,
 		&res.MissingAtGateway, &res.KnownPayment, &res.MissingAtProvider)
 	if err != nil {
@@ -173,8 +253,9 @@ func Run(ctx context.Context, pool *pgxpool.Pool, r io.Reader, opt Options) (Res
 	return res, tx.Commit(ctx)
 }
 
-// classifySQL counts every class with one hash join of the report against
-// the callbacks received around the window ($4–$5). Report lines it leaves
+// classifySQL counts every class of one shard ($7 of $6) with one hash
+// join of its report lines against its callbacks received around the
+// window ($4–$5). Report lines it leaves
 // unmatched (few) are looked up by key among all callbacks; callbacks in
 // the window ($2–$3) with no successful line are missing at the provider.
 // A line is a repeat when an earlier line has its key: only lines the
@@ -194,6 +275,7 @@ gateway AS (
            c.received_at >= $2 AND c.received_at < $3 AND c.succeeded AND c.outcome IN ('settled', 'exception') AS booked
     FROM provider_callbacks c
     WHERE c.provider = ANY($1) AND c.received_at >= $4 AND c.received_at < $5
+      AND ascii(right(c.provider_txn_id, 1)) % $6 = $7
 ),
 joined AS (
     SELECT r.line, r.provider, r.txn_id, r.payment_id, r.amount, r.succeeded AS reported,
@@ -223,18 +305,24 @@ SELECT
     count(*) FILTER (WHERE booked AND NOT coalesce(reported, false))
 FROM resolved`
 
-// source feeds COPY one parsed line at a time. A Bloom filter of the keys
+// source reads the report one line at a time. A Bloom filter of the keys
 // seen flags lines that may repeat an earlier one, in fixed memory: the
 // database checks only those.
 type source struct {
 	r         *csv.Reader
 	line      int64
-	values    []any
-	err       error
 	min, max  time.Time
-	providers map[string]bool
+	providers map[string]string // also interns the names
 	seen      bloom
-	flagged   int64 // lines the filter flagged as possible repeats
+}
+
+// row is one parsed line.
+type row struct {
+	line            int64
+	provider, txn   string
+	payment         string // "" when the order id names none of ours
+	amount          int64
+	succeeded, seen bool
 }
 
 func newSource(r io.Reader) (*source, error) {
@@ -257,42 +345,76 @@ func newSource(r io.Reader) (*source, error) {
 			return nil, ErrHeader
 		}
 	}
-	return &source{r: cr, line: 1, values: make([]any, 7), providers: map[string]bool{}, seen: newBloom()}, nil
+	return &source{r: cr, line: 1, providers: map[string]string{}, seen: newBloom()}, nil
 }
 
-func (s *source) Next() bool {
-	rec, err := s.r.Read()
-	if errors.Is(err, io.EOF) {
-		return false
+// batch is how many lines travel to a shard at once.
+const batch = 512
+
+// deal reads every line and sends each to its shard, in batches; it closes
+// the shards' channels when done.
+func (s *source) deal(ctx context.Context, shards []*shard) error {
+	pending := make([][]row, len(shards))
+	send := func(i int) error {
+		select {
+		case shards[i].rows <- pending[i]:
+			pending[i] = make([]row, 0, batch)
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
-	s.line++
-	if err != nil {
-		s.err = &LineError{Line: s.line, Err: err}
-		return false
+	defer func() {
+		for _, sh := range shards {
+			close(sh.rows)
+		}
+	}()
+	for {
+		rec, err := s.r.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		s.line++
+		if err != nil {
+			return &LineError{Line: s.line, Err: err}
+		}
+		r, err := s.parse(rec)
+		if err != nil {
+			return &LineError{Line: s.line, Err: err}
+		}
+		i := shardOf(r.txn, len(shards))
+		if r.seen {
+			shards[i].flagged++
+		}
+		pending[i] = append(pending[i], r)
+		if len(pending[i]) == batch {
+			if err := send(i); err != nil {
+				return err
+			}
+		}
 	}
-	if err := s.parse(rec); err != nil {
-		s.err = &LineError{Line: s.line, Err: err}
-		return false
+	for i := range shards {
+		if len(pending[i]) > 0 {
+			if err := send(i); err != nil {
+				return err
+			}
+		}
 	}
-	return true
+	return nil
 }
 
-func (s *source) parse(rec []string) error {
+func (s *source) parse(rec []string) (row, error) {
 	provider, txn, order := strings.TrimSpace(rec[0]), strings.TrimSpace(rec[1]), strings.TrimSpace(rec[2])
 	if provider == "" || txn == "" {
-		return errors.New("provider and txn_id are required")
+		return row{}, errors.New("provider and txn_id are required")
 	}
 	amount, err := strconv.ParseInt(strings.TrimSpace(rec[3]), 10, 64)
 	if err != nil || amount <= 0 {
-		return fmt.Errorf("amount %q is not a positive whole number of đồng", rec[3])
+		return row{}, fmt.Errorf("amount %q is not a positive whole number of đồng", rec[3])
 	}
 	at, err := parseTime(strings.TrimSpace(rec[5]))
 	if err != nil {
-		return fmt.Errorf("time %q: want RFC 3339 or 2006-01-02 15:04:05", rec[5])
-	}
-	var payment any
-	if id := banks.PaymentIDOf(order); strings.HasPrefix(id, "pay_") {
-		payment = id
+		return row{}, fmt.Errorf("time %q: want RFC 3339 or 2006-01-02 15:04:05", rec[5])
 	}
 	if s.min.IsZero() || at.Before(s.min) {
 		s.min = at
@@ -300,20 +422,49 @@ func (s *source) parse(rec []string) error {
 	if at.After(s.max) {
 		s.max = at
 	}
-	if !s.providers[provider] {
-		s.providers[provider] = true
+	if p, ok := s.providers[provider]; ok {
+		provider = p
+	} else {
+		s.providers[provider] = provider
 	}
-	s.values[0], s.values[1], s.values[2], s.values[3] = s.line, provider, txn, payment
-	again := s.seen.add(provider, txn)
-	if again {
-		s.flagged++
+	r := row{line: s.line, provider: provider, txn: txn, amount: amount, succeeded: succeeded(rec[4]), seen: s.seen.add(provider, txn)}
+	if id := banks.PaymentIDOf(order); strings.HasPrefix(id, "pay_") {
+		r.payment = id
 	}
-	s.values[4], s.values[5], s.values[6] = amount, succeeded(rec[4]), again
-	return nil
+	return r, nil
 }
 
-func (s *source) Values() ([]any, error) { return s.values, nil }
-func (s *source) Err() error             { return s.err }
+// copySource feeds COPY the rows dealt to one shard.
+type copySource struct {
+	rows   chan []row
+	cur    []row
+	i      int
+	values [7]any
+}
+
+func (c *copySource) Next() bool {
+	c.i++
+	for c.i >= len(c.cur) {
+		b, ok := <-c.rows
+		if !ok {
+			return false
+		}
+		c.cur, c.i = b, 0
+	}
+	return true
+}
+
+func (c *copySource) Values() ([]any, error) {
+	r := &c.cur[c.i]
+	var payment any
+	if r.payment != "" {
+		payment = r.payment
+	}
+	c.values = [7]any{r.line, r.provider, r.txn, payment, r.amount, r.succeeded, r.seen}
+	return c.values[:], nil
+}
+
+func (c *copySource) Err() error { return nil }
 
 // bloom is a fixed 16 MiB Bloom filter with four probes: under 0.1 % false
 // positives up to about ten million lines, more beyond (which only makes

@@ -61,9 +61,16 @@ type Outbox struct {
 	River *river.Client[pgx.Tx]
 }
 
+// An event for a portal without a webhook URL is stored (GET /v1/events
+// serves it) but needs no delivery job: it is marked no_endpoint at once.
 const insertEvents = `
-INSERT INTO events (id, portal_id, livemode, type, payment_id, data)
-SELECT * FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::json[])`
+INSERT INTO events (id, portal_id, livemode, type, payment_id, data, delivery_status)
+SELECT e.id, e.portal_id, e.livemode, e.type, e.payment_id, e.data,
+       CASE WHEN p.webhook_url IS NULL OR p.webhook_url = '' THEN 'no_endpoint' ELSE 'pending' END
+FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::json[])
+     AS e(id, portal_id, livemode, type, payment_id, data)
+JOIN portals p ON p.id = e.portal_id
+RETURNING id, delivery_status = 'pending'`
 
 // Emit records evs and enqueues their delivery inside tx.
 func (o *Outbox) Emit(ctx context.Context, tx pgx.Tx, evs ...Event) error {
@@ -72,7 +79,6 @@ func (o *Outbox) Emit(ctx context.Context, tx pgx.Tx, evs ...Event) error {
 	}
 	n := len(evs)
 	idsCol, portals, modes, types, payments, datas := make([]string, n), make([]string, n), make([]bool, n), make([]string, n), make([]*string, n), make([][]byte, n)
-	jobs := make([]river.InsertManyParams, n)
 	now := time.Now().UTC()
 	for i := range evs {
 		e := &evs[i]
@@ -87,12 +93,29 @@ func (o *Outbox) Emit(ctx context.Context, tx pgx.Tx, evs ...Event) error {
 		if e.PaymentID != "" {
 			payments[i] = &e.PaymentID
 		}
-		jobs[i] = river.InsertManyParams{Args: DeliverArgs{EventID: e.ID}}
 	}
-	if _, err := tx.Exec(ctx, insertEvents, idsCol, portals, modes, types, payments, datas); err != nil {
+	rows, err := tx.Query(ctx, insertEvents, idsCol, portals, modes, types, payments, datas)
+	if err != nil {
 		return err
 	}
-	_, err := o.River.InsertManyFastTx(ctx, tx, jobs)
+	var jobs []river.InsertManyParams
+	for rows.Next() {
+		var id string
+		var deliver bool
+		if err := rows.Scan(&id, &deliver); err != nil {
+			return err
+		}
+		if deliver {
+			jobs = append(jobs, river.InsertManyParams{Args: DeliverArgs{EventID: id}})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if len(jobs) == 0 {
+		return nil
+	}
+	_, err = o.River.InsertManyFastTx(ctx, tx, jobs)
 	return err
 }
 

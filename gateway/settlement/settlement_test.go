@@ -71,6 +71,10 @@ func TestSettleOnceUnderConcurrentDuplicates(t *testing.T) {
 	other := newSettler(t, f.g) // a second gateway instance on the same database
 	id, _ := f.pay(t, "HS-DUP-000001")
 	ctx := context.Background()
+	// With an endpoint, the event gets exactly one delivery job.
+	if _, err := f.g.Pool.Exec(ctx, `UPDATE portals SET webhook_url = 'http://127.0.0.1:9/hooks'`); err != nil {
+		t.Fatal(err)
+	}
 
 	var wg sync.WaitGroup
 	results := make([]settlement.Result, 100)
@@ -199,6 +203,14 @@ func TestBatchOfManyPayments(t *testing.T) {
 	}
 	if c := f.g.Count(t, `SELECT count(*) FROM journal_entries WHERE kind = 'settlement'`); c != n {
 		t.Fatalf("entries = %d, want %d", c, n)
+	}
+	// The portal has no webhook URL: events are kept for GET /v1/events but
+	// cost no delivery job.
+	if c := f.g.Count(t, `SELECT count(*) FROM events WHERE delivery_status = 'no_endpoint'`); c != n {
+		t.Fatalf("events without an endpoint = %d, want %d", c, n)
+	}
+	if c := f.g.Count(t, `SELECT count(*) FROM river_job WHERE kind = 'deliver_event'`); c != 0 {
+		t.Fatalf("delivery jobs = %d, want 0", c)
 	}
 	f.ledgerBalanced(t)
 }

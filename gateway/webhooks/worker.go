@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/civicpay/civicpay/gateway/events"
 )
@@ -62,13 +63,22 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[events.DeliverArgs]) e
 			next = "dead"
 		}
 	}
-	if _, err := w.Pool.Exec(ctx, markSQL, job.Args.EventID, next, msg); err != nil {
-		return err
-	}
 	if derr != nil {
 		w.Log.Warn("webhook delivery failed", "event", job.Args.EventID, "attempt", job.Attempt, "status", next, "err", derr)
+		if _, err := w.Pool.Exec(ctx, markSQL, job.Args.EventID, next, msg); err != nil {
+			return err
+		}
+		return derr
 	}
-	return derr
+	// Success: the event's state and the job's completion commit together,
+	// one commit per delivery instead of two.
+	return pgx.BeginFunc(ctx, w.Pool, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, markSQL, job.Args.EventID, next, msg); err != nil {
+			return err
+		}
+		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+		return err
+	})
 }
 
 func (w *Worker) post(ctx context.Context, url, secret string, body []byte) error {

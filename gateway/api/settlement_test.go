@@ -220,3 +220,53 @@ func TestWebhookSurvivesARestart(t *testing.T) {
 		t.Fatalf("deliveries = %d: %v", p.count(), p.received)
 	}
 }
+
+// Streams served straight by net/http (no test wrapper) are handed to the
+// hub's goroutine; each still gets the current status, then the change.
+func TestAdoptedStatusStreams(t *testing.T) {
+	t.Parallel()
+	g := gatewaytest.Start(t)
+	direct := httptest.NewServer(g.Server.Echo)
+	defer direct.Close()
+	pay := g.Do(t, "POST", "/v1/payments", g.Portal.TestKey, feeBody("HS-2026-000904"), "Idempotency-Key", "adopt").JSON(t)
+	id, token := pay["id"].(string), pay["client_token"].(string)
+	waitFor(t, "the status hub to listen", g.App.Hub.Listening)
+
+	const n = 40
+	got := make(chan []string, n)
+	for i := 0; i < n; i++ {
+		res, err := http.Get(direct.URL + "/v1/payments/" + id + "/stream?client_token=" + token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Header.Get("Content-Type") != "text/event-stream" {
+			t.Fatalf("stream headers %v", res.Header)
+		}
+		go func() {
+			defer res.Body.Close()
+			var events []string
+			sc := bufio.NewScanner(res.Body)
+			for sc.Scan() {
+				if strings.HasPrefix(sc.Text(), "data: ") {
+					events = append(events, sc.Text())
+				}
+			}
+			got <- events // the hub closes the stream after the final status
+		}()
+	}
+	waitFor(t, "every stream to be adopted", func() bool { return g.App.Hub.Adopted() == n })
+	settle(t, g, id, "adopt-1")
+	for i := 0; i < n; i++ {
+		select {
+		case ev := <-got:
+			if len(ev) != 2 || ev[0] != `data: {"status":"requires_payment_method"}` || ev[1] != `data: {"status":"succeeded"}` {
+				t.Fatalf("stream %d saw %v", i, ev)
+			}
+		case <-time.After(15 * time.Second):
+			t.Fatalf("stream %d did not end after the final status", i)
+		}
+	}
+	if a := g.App.Hub.Adopted(); a != 0 {
+		t.Fatalf("%d streams still adopted after the final status", a)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -33,6 +34,9 @@ func (s *Server) streamStatus(c echo.Context) error {
 	p, err := payments.GetWithClientToken(ctx, s.deps.Pool, id, token, s.now())
 	if err != nil {
 		return err
+	}
+	if s.adoptStream(c, id, p.Status) {
+		return nil
 	}
 	var updates <-chan string
 	if s.deps.Hub != nil {
@@ -93,3 +97,41 @@ func (s *Server) streamStatus(c echo.Context) error {
 }
 
 func final(s payments.Status) bool { return !s.Open() }
+
+// adoptStream takes the connection over from net/http and hands it to the
+// hub, which then writes this stream's events from its single goroutine. It
+// reports false, having written nothing, where that is not possible (no hub,
+// not listening, or a ResponseWriter that cannot be hijacked); the caller
+// then streams from this goroutine instead.
+func (s *Server) adoptStream(c echo.Context, id string, status payments.Status) bool {
+	hub := s.deps.Hub
+	if hub == nil || !hub.Listening() {
+		return false
+	}
+	conn, rw, err := http.NewResponseController(c.Response().Writer).Hijack()
+	if err != nil {
+		return false
+	}
+	var head strings.Builder
+	head.WriteString("HTTP/1.1 200 OK\r\n")
+	h := c.Response().Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Accel-Buffering", "no")
+	h.Set("Connection", "close") // the body ends when the stream does
+	for k, vs := range h {
+		for _, v := range vs {
+			head.WriteString(k + ": " + v + "\r\n")
+		}
+	}
+	data, _ := json.Marshal(map[string]string{"status": string(status)})
+	head.WriteString("\r\nevent: status\ndata: " + string(data) + "\n\n")
+	_ = conn.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	if _, err := rw.WriteString(head.String()); err != nil || rw.Flush() != nil || final(status) {
+		conn.Close()
+		return true
+	}
+	c.Response().Status = http.StatusOK
+	hub.Adopt(id, conn, string(status), streamMaxAge)
+	return true
+}

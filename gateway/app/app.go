@@ -20,6 +20,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/maintenance"
 	"github.com/civicpay/civicpay/gateway/metrics"
+	"github.com/civicpay/civicpay/gateway/payments"
 	"github.com/civicpay/civicpay/gateway/refunds"
 	"github.com/civicpay/civicpay/gateway/settlement"
 	"github.com/civicpay/civicpay/gateway/stream"
@@ -104,7 +105,12 @@ func New(cfg Config) (*App, error) {
 		return nil, err
 	}
 	outbox.River = rc
-	hub := &stream.Hub{ConnString: cfg.Pool.Config().ConnString(), Log: cfg.Log}
+	hub := &stream.Hub{ConnString: cfg.Pool.Config().ConnString(), Log: cfg.Log,
+		Poll: func(ctx context.Context, ids []string) (map[string]string, error) {
+			return payments.Statuses(ctx, cfg.Pool, ids)
+		},
+		Final: func(s string) bool { return !payments.Status(s).Open() },
+	}
 	m := metrics.New()
 	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log, Metrics: m}
 	deps = api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler, Metrics: m}

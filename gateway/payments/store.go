@@ -137,3 +137,21 @@ func ListByIDs(ctx context.Context, db pg.Querier, ids []string) ([]Payment, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Payment, error) { return scan(r) })
 }
+
+// Statuses returns the current status of each of the payments.
+func Statuses(ctx context.Context, db pg.Querier, ids []string) (map[string]string, error) {
+	rows, err := db.Query(ctx, `SELECT id, status::text FROM payments WHERE id = ANY($1)`, ids)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]string, len(ids))
+	for rows.Next() {
+		var id, st string
+		if err := rows.Scan(&id, &st); err != nil {
+			return nil, err
+		}
+		out[id] = st
+	}
+	return out, rows.Err()
+}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -23,6 +24,14 @@ const Channel = "payment_status"
 type Hub struct {
 	ConnString string
 	Log        *slog.Logger
+	// Poll reads payments' statuses, for adopted streams while LISTEN is
+	// down and right after adoption; Final says which statuses end a stream.
+	Poll  func(ctx context.Context, ids []string) (map[string]string, error)
+	Final func(status string) bool
+
+	adoptCh chan *adopted
+	notes   chan string
+	adopted atomic.Int64
 
 	mu   sync.Mutex
 	subs map[string]map[chan string]struct{}
@@ -61,11 +70,14 @@ func (h *Hub) Listening() bool {
 	return h.up
 }
 
-// Subscribers counts open streams (for metrics and tests).
+// Adopted counts the streams the hub's goroutine owns (for metrics and tests).
+func (h *Hub) Adopted() int { return int(h.adopted.Load()) }
+
+// Subscribers counts open streams, adopted or not (for metrics and tests).
 func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	n := 0
+	n := h.Adopted()
 	for _, m := range h.subs {
 		n += len(m)
 	}
@@ -78,7 +90,6 @@ func (h *Hub) publish(payload string) {
 		return
 	}
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	for ch := range h.subs[id] {
 		select {
 		case <-ch: // drop the stale status; the newest wins
@@ -86,10 +97,31 @@ func (h *Hub) publish(payload string) {
 		}
 		ch <- status
 	}
+	notes := h.notes
+	h.mu.Unlock()
+	if notes != nil {
+		notes <- payload // adopted streams; tend keeps up or holds LISTEN back
+	}
 }
 
-// Run listens until ctx ends, reconnecting with bounded backoff.
+// Run listens until ctx ends, reconnecting with bounded backoff, and tends
+// the adopted streams.
 func (h *Hub) Run(ctx context.Context) {
+	adoptCh, notes := make(chan *adopted, 256), make(chan string, 1024)
+	h.mu.Lock()
+	h.adoptCh, h.notes = adoptCh, notes
+	h.mu.Unlock()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		h.tend(ctx, adoptCh, notes)
+	}()
+	defer func() {
+		h.mu.Lock()
+		h.adoptCh, h.notes = nil, nil
+		h.mu.Unlock()
+		<-done
+	}()
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
 		err := h.listen(ctx)

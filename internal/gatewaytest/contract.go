@@ -105,7 +105,9 @@ func ContractCheck(t testing.TB) func(http.Handler) http.Handler {
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
-			res := &exchange{status: rec.status, streaming: rec.streaming, header: rec.Header().Clone(), body: rec.body.Bytes()}
+			// A hijacked event stream never calls WriteHeader; its headers tell.
+			streaming := rec.streaming || strings.HasPrefix(rec.Header().Get("Content-Type"), "text/event-stream")
+			res := &exchange{status: rec.status, streaming: streaming, header: rec.Header().Clone(), body: rec.body.Bytes()}
 			mu.Lock()
 			defer mu.Unlock()
 			if done {

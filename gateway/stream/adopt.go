@@ -23,6 +23,7 @@ type adopted struct {
 const (
 	adoptedHeartbeat = 15 * time.Second
 	adoptedPoll      = 3 * time.Second
+	catchUpEvery     = 250 * time.Millisecond
 	writeTimeout     = 2 * time.Second
 )
 
@@ -32,7 +33,7 @@ const (
 func (h *Hub) Adopt(id string, conn net.Conn, last string, maxAge time.Duration) bool {
 	a := &adopted{id: id, conn: conn, last: last, expires: time.Now().Add(maxAge)}
 	h.mu.Lock()
-	ch := h.adoptCh
+	ch, stopped := h.adoptCh, h.stopped
 	h.mu.Unlock()
 	if ch == nil {
 		conn.Close()
@@ -41,7 +42,7 @@ func (h *Hub) Adopt(id string, conn net.Conn, last string, maxAge time.Duration)
 	select {
 	case ch <- a:
 		return true
-	case <-time.After(time.Second):
+	case <-stopped:
 		conn.Close()
 		return false
 	}
@@ -51,8 +52,11 @@ func (h *Hub) Adopt(id string, conn net.Conn, last string, maxAge time.Duration)
 func (h *Hub) tend(ctx context.Context, adoptCh chan *adopted, notes chan string) {
 	streams := map[string]map[*adopted]struct{}{}
 	beat, poll := time.NewTicker(adoptedHeartbeat), time.NewTicker(adoptedPoll)
+	catch := time.NewTicker(catchUpEvery)
 	defer beat.Stop()
 	defer poll.Stop()
+	defer catch.Stop()
+	fresh := map[string]bool{} // payments with streams adopted since the last catch-up
 	defer func() {
 		for _, m := range streams {
 			for a := range m {
@@ -71,7 +75,18 @@ func (h *Hub) tend(ctx context.Context, adoptCh chan *adopted, notes chan string
 			}
 			streams[a.id][a] = struct{}{}
 			h.adopted.Add(1)
-			h.catchUp(ctx, streams, []string{a.id}) // a change may have slipped in before adoption
+			fresh[a.id] = true
+		case <-catch.C:
+			// A change may have slipped in between reading the status and
+			// adoption: one query covers every payment adopted since.
+			if len(fresh) > 0 {
+				ids := make([]string, 0, len(fresh))
+				for id := range fresh {
+					ids = append(ids, id)
+				}
+				clear(fresh)
+				h.catchUp(ctx, streams, ids)
+			}
 		case n := <-notes:
 			id, status, _ := cut(n)
 			h.deliver(streams, id, status)

@@ -30,6 +30,7 @@ type Hub struct {
 	Final func(status string) bool
 
 	adoptCh chan *adopted
+	stopped chan struct{}
 	notes   chan string
 	adopted atomic.Int64
 
@@ -107,13 +108,14 @@ func (h *Hub) publish(payload string) {
 // Run listens until ctx ends, reconnecting with bounded backoff, and tends
 // the adopted streams.
 func (h *Hub) Run(ctx context.Context) {
-	adoptCh, notes := make(chan *adopted, 256), make(chan string, 1024)
+	adoptCh, notes, stopped := make(chan *adopted, 1024), make(chan string, 1024), make(chan struct{})
 	h.mu.Lock()
-	h.adoptCh, h.notes = adoptCh, notes
+	h.adoptCh, h.notes, h.stopped = adoptCh, notes, stopped
 	h.mu.Unlock()
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		defer close(stopped)
 		h.tend(ctx, adoptCh, notes)
 	}()
 	defer func() {

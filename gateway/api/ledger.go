@@ -12,6 +12,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/invalid"
 	"github.com/civicpay/civicpay/gateway/ledger"
 	"github.com/civicpay/civicpay/gateway/payments"
+	"github.com/civicpay/civicpay/gateway/settlement"
 )
 
 func (s *Server) routesSettlement() {
@@ -21,6 +22,37 @@ func (s *Server) routesSettlement() {
 	e.GET("/v1/ledger/daily", s.ledgerDaily, s.requireKey)
 	e.GET("/v1/events", s.listEvents, s.requireKey)
 	e.POST("/v1/events/:id/redeliver", s.redeliverEvent, s.requireKey)
+	e.GET("/v1/exceptions", s.listExceptions, s.requireKey)
+}
+
+// listExceptions shows callbacks kept for review on the portal's payments.
+func (s *Server) listExceptions(c echo.Context) error {
+	var errs invalid.Errors
+	for name := range c.QueryParams() {
+		if name != "limit" {
+			errs.Add(name, "unknown_parameter", "not a parameter of this endpoint")
+		}
+	}
+	limit := 50
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 100 {
+			errs.Add("limit", "out_of_range", "a whole number from 1 to 100")
+		}
+		limit = n
+	}
+	if err := errs.Err(); err != nil {
+		return err
+	}
+	who := principal(c)
+	list, err := settlement.Exceptions(c.Request().Context(), s.deps.Pool, who.PortalID, who.Livemode, limit)
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []settlement.Exception{}
+	}
+	return c.JSON(http.StatusOK, listResponse{Object: "list", Data: list})
 }
 
 func agencyList(c echo.Context) []string {

@@ -270,3 +270,28 @@ func TestAdoptedStatusStreams(t *testing.T) {
 		t.Fatalf("%d streams still adopted after the final status", a)
 	}
 }
+
+func TestExceptionsAreListedForReview(t *testing.T) {
+	t.Parallel()
+	g := gatewaytest.Start(t)
+	id := g.Do(t, "POST", "/v1/payments", g.Portal.TestKey, feeBody("HS-2026-000905"), "Idempotency-Key", "exc").JSON(t)["id"].(string)
+	r, err := g.App.Settler.Settle(context.Background(), banks.Callback{Provider: "momo", TxnID: "exc-1", PaymentID: id,
+		Amount: decimal.RequireFromString("135001"), Currency: "VND", Succeeded: true, Raw: []byte("{}")})
+	if err != nil || r.Outcome != banks.OutcomeException || r.Reason != "amount_mismatch" {
+		t.Fatalf("settle = %+v %v", r, err)
+	}
+	list := g.Do(t, "GET", "/v1/exceptions", g.Portal.TestKey, nil).JSON(t)["data"].([]any)
+	if len(list) != 1 {
+		t.Fatalf("exceptions = %v", list)
+	}
+	e := list[0].(map[string]any)
+	if e["payment"] != id || e["amount"] != "135001" || e["reason"] != "amount_mismatch" || e["review_status"] != "open" {
+		t.Fatalf("exception = %v", e)
+	}
+	if res := g.Do(t, "GET", "/v1/exceptions", g.Portal.LiveKey, nil); len(res.JSON(t)["data"].([]any)) != 0 {
+		t.Fatal("live key sees test exceptions")
+	}
+	if res := g.Do(t, "GET", "/v1/exceptions?limit=0", g.Portal.TestKey, nil); res.Status != 422 {
+		t.Fatalf("limit=0 = %d", res.Status)
+	}
+}

@@ -216,15 +216,42 @@ func (e *env) eval(expr string) string {
 func (e *env) decodeQR(host string) string {
 	e.t.Helper()
 	e.waitFor(host+" QR", shadow(host, "svg.qrc"))
-	shot, err := chromedp.Run(e.ctx, chromedp.Screenshot(chromedp.JSPath(shadow(host, "svg.qrc"))))
-	if err != nil {
-		e.t.Fatalf("screenshot of %s QR: %v", host, err)
+	// At 2× the modules are whole pixels wide; a few bounded retries cover a
+	// QR captured while the widget swaps one method's code for another's.
+	var lastErr error
+	for attempt := 0; attempt < 5; attempt++ {
+		if attempt > 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+		shot, err := chromedp.Run(e.ctx, chromedp.ScreenshotScale(chromedp.JSPath(shadow(host, "svg.qrc")), 2))
+		if err != nil {
+			e.t.Fatalf("screenshot of %s QR: %v", host, err)
+		}
+		img, err := png.Decode(bytes.NewReader(shot))
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		text, err := tryDecode(img)
+		if err == nil {
+			return text
+		}
+		lastErr = fmt.Errorf("decoding the QR screenshot (%dx%d): %w", img.Bounds().Dx(), img.Bounds().Dy(), err)
 	}
-	img, err := png.Decode(bytes.NewReader(shot))
+	e.t.Fatal(lastErr)
+	return ""
+}
+
+// tryDecode reads a QR code from an image, trying harder than the default.
+func tryDecode(img image.Image) (string, error) {
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
 	if err != nil {
-		e.t.Fatal(err)
+		return "", err
 	}
-	return decode(e.t, img)
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]interface{}{gozxing.DecodeHintType_TRY_HARDER: true})
+	if err != nil {
+		return "", err
+	}
+	return res.GetText(), nil
 }
 
 func decode(t *testing.T, img image.Image) string {

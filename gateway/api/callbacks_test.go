@@ -53,7 +53,7 @@ func TestFailoverWhileMoMoIsDownThenBreakerRecovers(t *testing.T) {
 	t.Parallel()
 	g, sb := gatewaytest.StartWithSandbox(t, gatewaytest.SandboxOptions{
 		Fees:       walletFees,
-		BreakerFor: map[string]breaker.Settings{"momo": {Failures: 2, Open: 3 * time.Second, Probes: 2}},
+		BreakerFor: map[string]breaker.Settings{"momo": {Failures: 2, Open: 8 * time.Second, Probes: 2}},
 	})
 	if err := sb.SetFault("momo", sandbox.Fault{Mode: sandbox.ModeDown}); err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ type Adapter struct {
 	SePayKey  string        // SePay API key; empty refuses SePay webhooks
 	Tolerance time.Duration // Casso timestamp skew allowed; 0 = bankfeed.DefaultTolerance
 	Live      bool          // false for sandbox credentials
-	Now       func() time.Time
+	Now       banks.Clock
 }
 
 var _ banks.Provider = (*Adapter)(nil)
@@ -40,13 +40,6 @@ var _ banks.Provider = (*Adapter)(nil)
 func (a *Adapter) Name() string { return Name }
 
 func (a *Adapter) Methods() []banks.Method { return []banks.Method{banks.MethodBankQR} }
-
-func (a *Adapter) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
-}
 
 // Issue builds the dynamic VietQR payload: the agency's account, the exact
 // amount, and the payment code alone as the transfer content, which is
@@ -99,7 +92,7 @@ func (a *Adapter) ParseCallback(r *http.Request, body []byte) (banks.Callback, e
 
 func (a *Adapter) transfer(r *http.Request, body []byte) (bankfeed.Transfer, error) {
 	if sig := r.Header.Get("X-Casso-Signature"); sig != "" {
-		if err := bankfeed.VerifyCasso(a.CassoKey, sig, body, a.now(), a.Tolerance); err != nil {
+		if err := bankfeed.VerifyCasso(a.CassoKey, sig, body, a.Now.Time(), a.Tolerance); err != nil {
 			return bankfeed.Transfer{}, err
 		}
 		return bankfeed.ParseCasso(body)

@@ -28,7 +28,7 @@ type Adapter struct {
 	Live        bool // false for sandbox credentials
 	Breaker     *breaker.Breaker
 	Client      *http.Client
-	Now         func() time.Time
+	Now         banks.Clock
 }
 
 var _ banks.Provider = (*Adapter)(nil)
@@ -36,13 +36,6 @@ var _ banks.Provider = (*Adapter)(nil)
 func (a *Adapter) Name() string { return Name }
 
 func (a *Adapter) Methods() []banks.Method { return []banks.Method{banks.MethodMoMo} }
-
-func (a *Adapter) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
-}
 
 // ResultError is a MoMo answer with a non-success resultCode.
 type ResultError struct {
@@ -151,7 +144,7 @@ func (a *Adapter) send(ctx context.Context, op, path string, body []byte, out an
 
 // Query asks MoMo for an order's status. Reads are repeatable.
 func (a *Adapter) Query(ctx context.Context, orderID string) (banks.Status, error) {
-	q := QueryRequest{PartnerCode: a.PartnerCode, RequestID: requestID(orderID, "q", a.now()), OrderID: orderID, Lang: "vi"}
+	q := QueryRequest{PartnerCode: a.PartnerCode, RequestID: requestID(orderID, "q", a.Now.Time()), OrderID: orderID, Lang: "vi"}
 	q.Sign(a.AccessKey, a.SecretKey)
 	var res QueryResponse
 	err := a.post(ctx, breaker.Call{Op: "query", Repeatable: true}, "/v2/gateway/api/query", q, &res)
@@ -213,7 +206,7 @@ func (a *Adapter) Refund(ctx context.Context, r banks.RefundRequest) (banks.Refu
 // status query for an order that does not exist, which a healthy MoMo
 // answers with a refusal.
 func (a *Adapter) Probe(ctx context.Context) error {
-	q := QueryRequest{PartnerCode: a.PartnerCode, RequestID: requestID("probe", "p", a.now()), OrderID: "probe", Lang: "vi"}
+	q := QueryRequest{PartnerCode: a.PartnerCode, RequestID: requestID("probe", "p", a.Now.Time()), OrderID: "probe", Lang: "vi"}
 	q.Sign(a.AccessKey, a.SecretKey)
 	body, err := json.Marshal(q)
 	if err != nil {

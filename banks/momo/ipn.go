@@ -3,8 +3,8 @@ package momo
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/civicpay/civicpay/banks"
 	"io"
-	"strconv"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -124,9 +124,8 @@ func (w ipnWire) decode() (IPN, error) {
 // integer accepts only plain non-negative decimal integers, the way MoMo
 // writes ids, codes and timestamps; "1e3" or "-0" are refused.
 func integer(field string, n json.Number) (int64, error) {
-	s := n.String()
-	v, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || v < 0 || strconv.FormatInt(v, 10) != s {
+	v, ok := banks.PlainInt(n.String())
+	if !ok {
 		return 0, malformed(field, "not a plain non-negative integer")
 	}
 	return v, nil

@@ -29,7 +29,7 @@ type Adapter struct {
 	Live        bool   // false for sandbox credentials
 	Breaker     *breaker.Breaker
 	Client      *http.Client
-	Now         func() time.Time
+	Now         banks.Clock
 	// CreatedAt finds when an order was issued: querydr must repeat the
 	// order's vnp_CreateDate as vnp_TransactionDate. Nil means now.
 	CreatedAt func(ctx context.Context, orderID string) (time.Time, error)
@@ -40,13 +40,6 @@ var _ banks.Provider = (*Adapter)(nil)
 func (a *Adapter) Name() string { return Name }
 
 func (a *Adapter) Methods() []banks.Method { return []banks.Method{banks.MethodVNPay} }
-
-func (a *Adapter) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
-}
 
 func (a *Adapter) serverIP() string {
 	if a.ServerIP != "" {
@@ -60,7 +53,7 @@ func (a *Adapter) serverIP() string {
 func (a *Adapter) Issue(_ context.Context, o banks.Order) (banks.Issued, error) {
 	created := o.CreatedAt
 	if created.IsZero() {
-		created = a.now()
+		created = a.Now.Time()
 	}
 	expire := created.Add(DefaultExpiry)
 	if !o.ExpiresAt.IsZero() && o.ExpiresAt.Before(expire) {
@@ -104,7 +97,7 @@ func (a *Adapter) Query(ctx context.Context, orderID string) (banks.Status, erro
 
 func (a *Adapter) createdAt(ctx context.Context, orderID string) (time.Time, error) {
 	if a.CreatedAt == nil {
-		return a.now(), nil
+		return a.Now.Time(), nil
 	}
 	t, err := a.CreatedAt(ctx, orderID)
 	if err != nil {
@@ -116,7 +109,7 @@ func (a *Adapter) createdAt(ctx context.Context, orderID string) (time.Time, err
 // querydr is one signed try. Codes 00 and 91 (not found) are answers; 94
 // (request repeated too fast) and 99 are VNPAY trouble; the rest refuse.
 func (a *Adapter) querydr(ctx context.Context, orderID string, created time.Time) (QueryResponse, error) {
-	now := a.now()
+	now := a.Now.Time()
 	q := QueryRequest{
 		RequestID: strconv.FormatInt(now.UnixNano(), 36), TmnCode: a.TmnCode, TxnRef: orderID,
 		OrderInfo: "Truy van " + orderID, TransactionDate: FormatTime(created), CreateDate: FormatTime(now),
@@ -149,7 +142,7 @@ func (a *Adapter) querydr(ctx context.Context, orderID string, created time.Time
 // Probe is the half-open breaker's test call: querydr of an order that
 // does not exist, which a healthy VNPAY answers with 91.
 func (a *Adapter) Probe(ctx context.Context) error {
-	_, err := a.querydr(ctx, "probe", a.now())
+	_, err := a.querydr(ctx, "probe", a.Now.Time())
 	if errors.Is(err, breaker.ErrRejected) {
 		return nil
 	}

@@ -30,7 +30,7 @@ type Adapter struct {
 	Live     bool   // false for sandbox credentials
 	Breaker  *breaker.Breaker
 	Client   *http.Client
-	Now      func() time.Time
+	Now      banks.Clock
 	// CreatedAt finds when an order was issued, to rebuild its yymmdd_
 	// prefix for a query given only our order id; nil means today.
 	CreatedAt func(ctx context.Context, orderID string) (time.Time, error)
@@ -41,13 +41,6 @@ var _ banks.Provider = (*Adapter)(nil)
 func (a *Adapter) Name() string { return Name }
 
 func (a *Adapter) Methods() []banks.Method { return []banks.Method{banks.MethodZaloPay} }
-
-func (a *Adapter) now() time.Time {
-	if a.Now != nil {
-		return a.Now()
-	}
-	return time.Now()
-}
 
 // ReturnError is a ZaloPay answer other than success.
 type ReturnError struct {
@@ -85,7 +78,7 @@ func classify(op string, code, sub int, msg string) error {
 // app_trans_id (-68), so retrying the create never makes two orders: the
 // create is repeatable.
 func (a *Adapter) Issue(ctx context.Context, o banks.Order) (banks.Issued, error) {
-	now := a.now()
+	now := a.Now.Time()
 	at := o.CreatedAt
 	if at.IsZero() {
 		at = now
@@ -219,7 +212,7 @@ func (a *Adapter) transID(ctx context.Context, orderID string) (string, error) {
 	if len(orderID) > 7 && orderID[6] == '_' && isDigits(orderID[:6]) {
 		return orderID, nil
 	}
-	at := a.now()
+	at := a.Now.Time()
 	if a.CreatedAt != nil {
 		t, err := a.CreatedAt(ctx, orderID)
 		if err != nil {
@@ -248,7 +241,7 @@ func (a *Adapter) Refund(context.Context, banks.RefundRequest) (banks.RefundResu
 // Probe is the half-open breaker's test call (the breaker runs it): a
 // query for an order that does not exist, which a healthy ZaloPay answers.
 func (a *Adapter) Probe(ctx context.Context) error {
-	return a.send(ctx, "probe", "/v2/query", a.queryForm(TransID(a.now(), "probe")), &QueryResponse{}, true)
+	return a.send(ctx, "probe", "/v2/query", a.queryForm(TransID(a.Now.Time(), "probe")), &QueryResponse{}, true)
 }
 
 // ParseCallback verifies a callback with key2. ZaloPay calls back only

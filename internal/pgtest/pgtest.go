@@ -85,7 +85,7 @@ func NewURL(t testing.TB) string {
 			t.Logf("pgtest: drop %s: %v", name, err)
 		}
 	})
-	return withDatabase(t, baseURL, name)
+	return withDatabaseURL(baseURL, name)
 }
 
 // New returns a pool on a fresh database for t, closed when the test ends.
@@ -175,11 +175,6 @@ func connectAdmin(ctx context.Context) (*pgx.Conn, error) {
 	}
 	cfg.Database = "postgres"
 	return pgx.ConnectConfig(ctx, cfg)
-}
-
-func withDatabase(t testing.TB, u, db string) string {
-	t.Helper()
-	return withDatabaseURL(u, db)
 }
 
 // withDatabaseURL points a URL or key=value connection string at db.

@@ -91,7 +91,7 @@ func main() {
 	flag.BoolVar(&cfg.Checkpoint, "checkpoint", true, "CHECKPOINT before each measurement, so none pays for the previous one's writes")
 	flag.IntVar(&cfg.Fixtures, "fixtures", 20000, "payments pre-created for the read and list scenarios")
 	flag.BoolVar(&cfg.Keep, "keep", false, "keep the bench database and scratch files (for debugging)")
-	flag.StringVar(&cfg.Profile, "profile", "", "record scenario 1 with perf (whole machine: gateway and PostgreSQL) and write the report here")
+	flag.StringVar(&cfg.Profile, "profile", "", "record scenarios 1–3 with perf (whole machine: gateway and PostgreSQL) and write the report here")
 	flag.Parse()
 	if cfg.Levels, err = ints(levels); err == nil {
 		cfg.APILevels, err = ints(apiLevels)
@@ -260,21 +260,10 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	var errs []error
 	errs = append(errs, step("settle", "1. settlement callbacks", func() error {
-		var stopProfile func() error
-		if cfg.Profile != "" {
-			var err error
-			if stopProfile, err = startPerf(ctx, cfg.Profile, e.Pool); err != nil {
-				return err
-			}
-		}
-		var err error
-		levels, cbs, err = e.settlement(ctx, cfg, rep)
-		if stopProfile != nil {
-			if perr := stopProfile(); perr != nil && err == nil {
-				err = perr
-			}
-		}
-		return err
+		return e.profiled(ctx, cfg, "settle", func() (err error) {
+			levels, cbs, err = e.settlement(ctx, cfg, rep)
+			return err
+		})
 	}))
 	if cbs == nil {
 		var account string
@@ -282,9 +271,10 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 		cbs = newCallbacks(e.Gateway.URL, account, 50)
 	}
 	errs = append(errs, step("api", "2–3. create, read and list payments", func() error {
-		var err error
-		apis, err = e.api(ctx, cfg, rep)
-		return err
+		return e.profiled(ctx, cfg, "api", func() (err error) {
+			apis, err = e.api(ctx, cfg, rep)
+			return err
+		})
 	}))
 	if levels != nil && apis != nil {
 		errs = append(errs, step("latency", "4. latency at half the maximum", func() error {

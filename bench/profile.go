@@ -14,10 +14,28 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// profiled runs fn, recorded with perf into cfg.Profile/name when -profile
+// is set.
+func (e *Env) profiled(ctx context.Context, cfg Config, name string, fn func() error) error {
+	if cfg.Profile == "" {
+		return fn()
+	}
+	stop, err := startPerf(ctx, filepath.Join(cfg.Profile, name), e.Pool)
+	if err != nil {
+		return err
+	}
+	err = fn()
+	if perr := stop(); perr != nil && err == nil {
+		err = perr
+	}
+	return err
+}
+
 // startPerf records the whole machine (the gateway, PostgreSQL's backends,
 // the load generator) with Linux perf until the returned function is
 // called, which writes two reports into dir: time per process and the hot
-// symbols of each. `make bench BENCH_FLAGS='-only settle -profile .data/prof'`
+// symbols of each. `make bench BENCH_FLAGS='-only settle -profile .data/prof'` (reports in
+// .data/prof/settle)
 // is how to see what dominates the settlement path without touching the
 // gateway's code.
 func startPerf(ctx context.Context, dir string, pool *pgxpool.Pool) (func() error, error) {

@@ -8,7 +8,7 @@ BANKSIM   := $(BIN)/banksim
 ADDR      ?= 127.0.0.1:8080
 SIM_ADDR  ?= 127.0.0.1:8090
 
-.PHONY: all build run test vet db stop bench chromium clean fuzz
+.PHONY: all build run test vet db stop bench chromium wrk clean fuzz
 
 all: build
 
@@ -34,7 +34,7 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/widget/
 
-test: db chromium vet
+test: db chromium wrk vet
 	$(GO) test -race -count=1 ./...
 
 # Browser tests drive Debian's chromium; install it when missing (root or sudo).
@@ -46,8 +46,20 @@ chromium:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
-bench: db
+bench: db wrk
 	$(GO) run ./bench $(BENCH_FLAGS)
+
+# The bench's HTTP load generator (scenarios 2–3); without it the bench
+# falls back to vegeta, so a failed install is only a warning.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian's wrk for make bench"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "wrk is missing (apt-get install wrk as root); the bench will use vegeta"; exit 0; fi; \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk || \
+	    { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	      $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; }; } || \
+	  echo "could not install wrk; the bench will use vegeta"; }
 
 fuzz:
 	@for pkg in $$($(GO) list ./...); do \

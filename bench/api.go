@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -113,16 +114,22 @@ func (e *Env) api(ctx context.Context, cfg Config, rep *Report) (map[string]*API
 		return nil, fmt.Errorf("the reference scripts would not find the gateway's rows: key %d, payments %d of %d, listed %d", keys, fixtures, e.fixtures, listed)
 	}
 	seq := &counter{}
+	wrk, _ := exec.LookPath(cfg.Wrk)
+	if wrk == "" {
+		logf("  %s not found (Debian: apt-get install wrk): vegeta generates the load", cfg.Wrk)
+	}
+	cfg.Wrk = wrk
 	runs := []struct {
 		name, script string
+		arg          string // for bench/api.lua
 		tr           vegeta.Targeter
 		ok           check
 		goal         float64
 		scenario     string
 	}{
-		{"create", "create.sql", e.createTargeter(seq, "bench-"), expectStatus(http.StatusCreated), 0.8, "2 create payment"},
-		{"read", "read.sql", e.readTargeter(), expectStatus(http.StatusOK), 0.8, "3 read payment"},
-		{"list", "list.sql", e.listTargeter(), expectStatus(http.StatusOK), 0.8, "3 list payments"},
+		{"create", "create.sql", "w", e.createTargeter(seq, "bench-"), expectStatus(http.StatusCreated), 0.8, "2 create payment"},
+		{"read", "read.sql", strconv.FormatInt(e.fixtures, 10), e.readTargeter(), expectStatus(http.StatusOK), 0.8, "3 read payment"},
+		{"list", "list.sql", "", e.listTargeter(), expectStatus(http.StatusOK), 0.8, "3 list payments"},
 	}
 	out := map[string]*APIResult{}
 	for _, r := range runs {
@@ -138,7 +145,18 @@ func (e *Env) api(ctx context.Context, cfg Config, rep *Report) (map[string]*API
 			if err := e.quiesce(ctx); err != nil {
 				return nil, err
 			}
-			l := attack(ctx, r.name, r.tr, r.ok, c, 0, cfg.Duration)
+			var l Load
+			if cfg.Wrk != "" {
+				arg := r.arg
+				if r.name == "create" { // fresh idempotency keys at each level
+					arg = fmt.Sprintf("%s%d-", arg, c)
+				}
+				if l, err = e.wrkLoad(ctx, cfg, r.name, r.name, arg, c, cfg.Duration); err != nil {
+					return nil, err
+				}
+			} else {
+				l = attack(ctx, r.name, r.tr, r.ok, c, 0, cfg.Duration)
+			}
 			if s := l.ErrorSummary(); s != "" {
 				rep.problem("%s at %d clients: %s", r.name, c, s)
 			}
@@ -173,6 +191,11 @@ func (e *Env) api(ctx context.Context, cfg Config, rep *Report) (map[string]*API
 				ms(l.Quantile(50)), ms(l.Quantile(99)), res.Refs[i].Script, res.Refs[i].TPS, l.PerSecond()/res.Refs[i].TPS))
 		}
 	}
+	gen := "wrk (bench/api.lua), closed loop, 2 threads"
+	if cfg.Wrk == "" {
+		gen = "vegeta, closed loop (wrk was not found)"
+	}
+	lines = append(lines, "", "Load generator: "+gen+"; pgbench -M prepared -j 2 with the same number of clients.")
 	rep.section("2–3. Create, read and list payments by concurrency", lines...)
 	return out, nil
 }

@@ -47,7 +47,7 @@ func TestSmoke(t *testing.T) {
 		Root: root, Civicpay: bin, DBURL: pgtest.NewURL(t),
 		Duration: 500 * time.Millisecond, Levels: []int{2}, APILevels: []int{2},
 		Streams: 200, ReconLines: 20000, WidgetSamples: 1, WidgetWarm: 1,
-		Chromium: envOr("CHROMIUM", "/usr/bin/chromium"), Settle: 50 * time.Millisecond, Fixtures: 2000,
+		Chromium: envOr("CHROMIUM", "/usr/bin/chromium"), Wrk: "wrk", Settle: 50 * time.Millisecond, Fixtures: 2000,
 	}
 	widget := true
 	if _, err := os.Stat(filepath.Join(root, "wasm", "dist", "manifest.json")); err != nil {

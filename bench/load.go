@@ -18,6 +18,7 @@ type Load struct {
 	Elapsed  time.Duration
 	// Latency of every request, in microseconds (HDR, 3 significant digits).
 	Latency  *hdrhistogram.Histogram
+	Fixed    map[float64]time.Duration // instead of Latency: percentiles wrk computed (HDR too)
 	Errors   map[string]int64
 	Workers  int     // closed loop: concurrent clients
 	Offered  float64 // open loop: requests per second asked for
@@ -34,6 +35,9 @@ func (l Load) PerSecond() float64 {
 
 // Quantile is a latency percentile (q in percent, e.g. 99.9).
 func (l Load) Quantile(q float64) time.Duration {
+	if l.Latency == nil {
+		return l.Fixed[q]
+	}
 	return time.Duration(l.Latency.ValueAtQuantile(q)) * time.Microsecond
 }
 

@@ -43,6 +43,8 @@ type Config struct {
 	ReconLines    int64
 	WidgetSamples int // cold visits per page (each followed by WidgetWarm warm ones)
 	WidgetWarm    int
+	WidgetDwell   time.Duration // how long the cold visit stays open
+	Wrk           string        // wrk binary for scenarios 2–3; "" or missing: vegeta
 	Chromium      string
 	Only          map[string]bool
 	Out           string        // markdown file to append to; empty: none
@@ -84,6 +86,8 @@ func main() {
 	flag.Int64Var(&cfg.ReconLines, "recon-lines", 1_000_000, "lines of the provider report of scenario 6")
 	flag.IntVar(&cfg.WidgetSamples, "widget-samples", 4, "cold visits per page in scenario 7")
 	flag.IntVar(&cfg.WidgetWarm, "widget-warm", 3, "warm visits after each cold one")
+	flag.DurationVar(&cfg.WidgetDwell, "widget-dwell", 3*time.Second, "how long each cold visit stays open before the warm ones (Chromium caches compiled wasm after tiering it up)")
+	flag.StringVar(&cfg.Wrk, "wrk", "wrk", "HTTP load generator of scenarios 2–3 (Debian: wrk); vegeta when it is not found")
 	flag.StringVar(&cfg.Chromium, "chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "headless browser for scenario 7")
 	flag.StringVar(&only, "only", "", "comma-separated scenarios to run: settle,api,latency,memory,reconcile,widget (default all)")
 	flag.StringVar(&cfg.Out, "out", filepath.Join(root, "docs", "BENCHMARKS.md"), "markdown file to append the results to; empty: none")

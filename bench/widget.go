@@ -210,7 +210,7 @@ func (e *Env) widget(ctx context.Context, cfg Config, rep *Report) error {
 					// would: Chromium writes its compiled-code cache for
 					// the module only after tiering it up, seconds after
 					// the first run, and "warm" means that cache is there.
-					time.Sleep(3 * time.Second)
+					time.Sleep(cfg.WidgetDwell)
 					*p.cold = append(*p.cold, d)
 				} else {
 					*p.warm = append(*p.warm, d)
@@ -235,7 +235,7 @@ func (e *Env) widget(ctx context.Context, cfg Config, rep *Report) error {
 	rep.section("7. Widget time to QR in headless Chromium (ms from navigation start; every sample)",
 		"- widget cold: "+f(res.Cold), "- widget warm: "+f(res.Warm),
 		"- npm qrcode cold: "+f(res.RefCold), "- npm qrcode warm: "+f(res.RefWarm),
-		"- cold = first visit in a new browser context (empty HTTP and code caches); warm = the next visits in it, after the first one stayed open 3 s (Chromium caches compiled wasm only once it has tiered it up); each visit is a new payment. Both pages are served from one loopback origin that proxies the gateway, fetch the payment and its bank_qr payload, and draw an SVG.")
+		"- cold = first visit in a new browser context (empty HTTP and code caches); warm = the next visits in it, after the first one stayed open "+cfg.WidgetDwell.String()+" (Chromium caches compiled wasm only once it has tiered it up); each visit is a new payment. Both pages are served from one loopback origin that proxies the gateway, fetch the payment and its bank_qr payload, and draw an SVG.")
 	logf("  time to QR: widget cold %s warm %s; npm qrcode cold %s warm %s", ms(cold), ms(warm), ms(refCold), ms(refWarm))
 	return nil
 }

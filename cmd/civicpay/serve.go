@@ -16,6 +16,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/config"
 	"github.com/civicpay/civicpay/gateway/demoportal"
 	"github.com/civicpay/civicpay/gateway/providers"
+	"github.com/civicpay/civicpay/internal/logbuf"
 	"github.com/civicpay/civicpay/migrations"
 )
 
@@ -24,7 +25,8 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(cfg.LogLevel)
+	log, logs := newLogger(cfg.LogLevel)
+	defer logs.Close()
 	url, err := databaseURL(cfg.DatabaseURL)
 	if err != nil {
 		return err
@@ -79,8 +81,12 @@ func serve(ctx context.Context, args []string) error {
 	return nil
 }
 
-func newLogger(level string) *slog.Logger {
+// newLogger logs JSON lines to stdout, batched (see package logbuf):
+// info lines within 100 ms, warnings and errors at once.
+func newLogger(level string) (*slog.Logger, *logbuf.Writer) {
 	var l slog.Level
 	_ = l.UnmarshalText([]byte(level))
-	return slog.New(slog.NewJSONHandler(os.Stdout, &slog.HandlerOptions{Level: l}))
+	w := logbuf.New(os.Stdout, 64<<10, 100*time.Millisecond)
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l})
+	return slog.New(logbuf.Handler(h, w, slog.LevelWarn)), w
 }

@@ -57,7 +57,7 @@ func (s *Server) idempotent(c echo.Context, canonicalBody []byte, required bool,
 		if err != nil {
 			return err
 		}
-		if body, err = json.Marshal(v); err != nil {
+		if body, err = marshal(nil, v); err != nil {
 			return err
 		}
 		status = code
@@ -72,7 +72,7 @@ func (s *Server) idempotent(c echo.Context, canonicalBody []byte, required bool,
 	if replayed {
 		c.Response().Header().Set("Idempotent-Replayed", "true")
 	}
-	return c.JSONBlob(status, body)
+	return jsonBlob(c, status, body)
 }
 
 func (s *Server) createPayment(c echo.Context) error {
@@ -213,11 +213,48 @@ func (s *Server) listPayments(c echo.Context) error {
 		views[i] = p.View()
 		views[i].ClientToken = ""
 	}
-	res := listResponse{Object: "list", Data: views, HasMore: more}
+	res := paymentPage{views: views, more: more}
 	if more {
-		res.NextStartingAfter = &list[len(list)-1].ID
+		res.next = &list[len(list)-1].ID
 	}
 	return c.JSON(http.StatusOK, res)
+}
+
+// paymentPage is the listResponse of GET /v1/payments, encoded without
+// reflection (see payments.View.AppendJSON).
+type paymentPage struct {
+	views []payments.View
+	more  bool
+	next  *string
+}
+
+func (p paymentPage) MarshalJSON() ([]byte, error) {
+	views := p.views
+	if views == nil {
+		views = []payments.View{} // the contract says an array, never null
+	}
+	return json.Marshal(listResponse{Object: "list", Data: views, HasMore: p.more, NextStartingAfter: p.next})
+}
+
+func (p paymentPage) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"object":"list","data":[`...)
+	for i, v := range p.views {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = v.AppendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	b = append(b, `],"has_more":`...)
+	b = strconv.AppendBool(b, p.more)
+	b = append(b, `,"next_starting_after":`...)
+	if p.next == nil {
+		return append(b, "null}"...), nil
+	}
+	b, err := marshal(b, *p.next)
+	return append(b, '}'), err
 }
 
 func parseListParams(c echo.Context) (payments.ListParams, error) {

@@ -73,6 +73,7 @@ func New(d Deps) *Server {
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
+	e.JSONSerializer = serializer{}
 	s := &Server{Echo: e, deps: d}
 	e.HTTPErrorHandler = s.handleError
 	e.Pre(dropUnplainRequestID)

@@ -78,6 +78,54 @@
   });
   started.catch(function (e) { console.error('CivicPay: cannot start the widget:', e); });
 
+  // The method the widget shows first for an open payment: defaultMethod of
+  // offeredMethods in wasm/widget/state.go, "" when there is none.
+  var METHODS = ['bank_qr', 'momo', 'zalopay', 'vnpay'];
+  function firstMethod(p) {
+    if (!p || /^(succeeded|failed|expired|canceled)$/.test(p.status) || !Array.isArray(p.methods)) return '';
+    var ms = p.methods.filter(function (m) { return METHODS.indexOf(m) >= 0; });
+    return ms.indexOf('bank_qr') >= 0 ? 'bank_qr' : ms[0] || '';
+  }
+
+  // prefetch makes mount()'s first two API calls at once, while the module
+  // downloads and compiles, rather than after the Go program has started:
+  // GET the payment and, once its answer names the method shown first,
+  // POST /qr for that method (URL, init and body as wasm/widget/api_js.go
+  // makes them). It returns the fetch the widget is to use: each prefetched
+  // request serves once, as the answer to the same call (method, URL, body);
+  // every other call, retries and polling included, goes to the network.
+  // The widget reads the Response as its own, so errors are handled alike.
+  function prefetch(options, gone) {
+    var pending = {}, id = options.payment, token = options.clientToken;
+    var key = function (url, init) { return init.method + ' ' + url + ' ' + (init.body || ''); };
+    var take = function (url, init) {
+      var k = key(url, init), p = pending[k];
+      delete pending[k];
+      return p || fetch(url, init);
+    };
+    if (!id || !token) return take;
+    var base = String(options.gateway || gateway).replace(/\/+$/, '') + '/v1/payments/' + encodeURIComponent(id);
+    function call(method, path, body, then) {
+      var init = {method: method, credentials: 'omit', cache: 'no-store', headers: {Accept: 'application/json',
+        'Content-Type': 'application/json', Authorization: 'Bearer ' + token}};
+      if (body) init.body = body;
+      if (window.AbortSignal && AbortSignal.timeout) init.signal = AbortSignal.timeout(20000); // requestTimeoutMs
+      var p = fetch(base + path, init);
+      if (then) p = p.then(then);
+      p['catch'](function () {}); // reported by the widget, if it is still there to take it
+      pending[key(base + path, init)] = p;
+    }
+    // The GET settles only once the POST is started (or ruled out), so the
+    // widget finds the POST when it asks for the same QR.
+    call('GET', '', '', function (r) {
+      return r.clone().json().then(function (pay) {
+        var m = r.ok && !gone() && firstMethod(pay);
+        if (m) call('POST', '/qr', '{"method":' + JSON.stringify(m) + '}');
+      })['catch'](function () {}).then(function () { return r; });
+    });
+    return take;
+  }
+
   var host = ':host{all:initial!important;display:block!important;visibility:visible!important;' +
     'font:medium/1.5 system-ui,sans-serif!important;color:#1b1b1f!important}p{margin:1em}';
   var mounted = typeof WeakMap === 'function' ? new WeakMap() : null;
@@ -91,6 +139,8 @@
     options = options || {};
     var old = mounted && mounted.get(el);
     if (old) old.unmount();
+    var widget = null, dead = false;
+    var fetchFor = prefetch(options, function () { return dead; });
     var root = el.shadowRoot || el.attachShadow({mode: 'open'});
     var en = /^en/i.test(options.lang || '');
     // Until the module runs: a plain message, visible even under hostile CSS.
@@ -105,7 +155,6 @@
     msg.textContent = en ? 'Loading payment…' : 'Đang tải thông tin thanh toán…';
     root.appendChild(msg);
 
-    var widget = null, dead = false;
     var handle = {
       unmount: function () {
         dead = true;
@@ -114,7 +163,7 @@
       }
     };
     handle.ready = started.then(function (api) {
-      if (!dead) widget = api.mount(el, root, options, gateway);
+      if (!dead) widget = api.mount(el, root, options, gateway, fetchFor);
       return handle;
     }, function (e) {
       msg.setAttribute('role', 'alert');

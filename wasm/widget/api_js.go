@@ -8,8 +8,9 @@ import "syscall/js"
 // a retryable error instead of an endless spinner.
 const requestTimeoutMs = 20000
 
-// api calls the gateway with the browser's fetch and parses the answer with
-// the browser's JSON parser. body, if not "", is sent as JSON. Errors are
+// api calls the gateway with the browser's fetch (as wrapped by the loader,
+// which may have made the call already) and parses the answer with the
+// browser's JSON parser. body, if not "", is sent as JSON. Errors are
 // application/problem+json; a network failure has status 0.
 func (w *widget) api(method, path, body string) (js.Value, *apiError) {
 	init := parseJSON(`{"method":"` + method + `","credentials":"omit","cache":"no-store","headers":{"Accept":"application/json",` +
@@ -20,7 +21,7 @@ func (w *widget) api(method, path, body string) (js.Value, *apiError) {
 	if as := global.Get("AbortSignal"); isObject(as) && isObject(as.Get("timeout")) {
 		init.Set("signal", as.Call("timeout", requestTimeoutMs))
 	}
-	resp, ok := await(global.Call("fetch", w.gw+"/v1/payments/"+global.Call("encodeURIComponent", w.id).String()+path, init))
+	resp, ok := await(w.fetch.Invoke(w.gw+"/v1/payments/"+global.Call("encodeURIComponent", w.id).String()+path, init))
 	if !ok {
 		return resp, &apiError{detail: global.Call("String", resp).String()}
 	}

@@ -12,7 +12,7 @@ func main() {
 	api := jsObject.New()
 	api.Set("version", 1)
 	api.Set("mount", js.FuncOf(func(_ js.Value, a []js.Value) any {
-		return mount(a[0], a[1], a[2], a[3].String())
+		return mount(a[0], a[1], a[2], a[3].String(), a[4])
 	}))
 	global.Call("__civicpayBoot", api)
 	select {}

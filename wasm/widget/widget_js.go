@@ -22,7 +22,8 @@ type widget struct {
 	l          *lang
 	gw         string
 	id, token  string
-	delayMs    int // before navigating to return_url
+	delayMs    int      // before navigating to return_url
+	fetch      js.Value // the loader's, see mount
 
 	v         view
 	tracker   statusTracker
@@ -80,10 +81,12 @@ func setHTML(e js.Value, h string) {
 
 // mount starts a widget in shadow root root of element host. It runs in a
 // JS callback, so it only builds the skeleton and leaves the network to a
-// goroutine.
-func mount(host, root, opts js.Value, defaultGateway string) js.Value {
+// goroutine. fetch is the loader's fetch for this mount, which answers the
+// first API calls with requests it started at mount() (prefetch in
+// civicpay.js).
+func mount(host, root, opts js.Value, defaultGateway string, fetch js.Value) js.Value {
 	f := fields(opts, "lang", "gateway", "payment", "clientToken")
-	w := &widget{host: host, root: root, l: pickLang(f[0]), gw: f[1], id: f[2], token: f[3], delayMs: 3000, es: js.Null(), cdTime: js.Null()}
+	w := &widget{host: host, root: root, l: pickLang(f[0]), gw: f[1], id: f[2], token: f[3], delayMs: 3000, fetch: fetch, es: js.Null(), cdTime: js.Null()}
 	if w.gw == "" {
 		w.gw = defaultGateway
 	}

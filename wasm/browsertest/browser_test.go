@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -36,7 +37,13 @@ type env struct {
 	portal  *httptest.Server // the page embedding widgets, on another origin
 	wasm    string           // hashed wasm file name
 	page    string           // body of the next portal page
+	script  string           // JS the next portal page runs after its mounts
 	visited chan string      // requests to the portal's /done page
+
+	// holdWasm, if set, delays serving the module until these channels are
+	// closed, or for 5 s at most (wasmHeldTooLong then records it).
+	holdWasm        []chan struct{}
+	wasmHeldTooLong atomic.Bool
 }
 
 // widgetSpec is one widget on the portal page.
@@ -65,7 +72,7 @@ func newEnv(t *testing.T) *env {
 	e := &env{t: t, api: newStubAPI(), wasm: m.Wasm, visited: make(chan string, 8)}
 
 	gmux := http.NewServeMux()
-	gmux.Handle(assets.Prefix, assets.Handler())
+	gmux.Handle(assets.Prefix, e.hold(assets.Handler()))
 	e.api.routes(gmux)
 	e.gw = httptest.NewServer(gmux)
 	t.Cleanup(e.gw.Close)
@@ -98,6 +105,25 @@ func newEnv(t *testing.T) *env {
 	}
 	e.ctx = ctx
 	return e
+}
+
+// hold serves the module only once e.holdWasm allows it.
+func (e *env) hold(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".wasm") {
+			deadline := time.After(5 * time.Second)
+		wait:
+			for _, c := range e.holdWasm {
+				select {
+				case <-c:
+				case <-deadline:
+					e.wasmHeldTooLong.Store(true)
+					break wait
+				}
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 const nonce = "dGVzdG5vbmNl"
@@ -156,6 +182,8 @@ func (e *env) load(widgets ...widgetSpec) {
 <main><h1>Cổng dịch vụ công</h1><p>Portal content</p><a href="#x">portal link</a></main>
 ` + hosts.String() + `
 <script nonce="` + nonce + `">
+window.rejections = [];
+addEventListener('unhandledrejection', function (ev) { window.rejections.push(String(ev.reason)); });
 window.events = [];
 ['succeeded', 'failed', 'expired', 'canceled'].forEach(function (s) {
   document.addEventListener('civicpay:' + s, function (ev) {
@@ -164,7 +192,7 @@ window.events = [];
   });
 });
 window.handles = {};
-` + mounts.String() + `
+` + mounts.String() + e.script + `
 // For TestTimeToQR: when the first QR code appears.
 (function () {
   var host = document.querySelector('body > div');

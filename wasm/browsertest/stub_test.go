@@ -31,6 +31,10 @@ type stubPayment struct {
 	noStream   bool   // the stream endpoint fails: the widget must poll
 	noExpiry   bool   // the status stays open past expires_at until set
 	qrRequests int
+
+	getRequests int
+	failGets    int           // answer the next GETs with 503
+	qrPosted    chan struct{} // if set, closed at the first POST /qr
 }
 
 // stubAPI implements the three gateway endpoints the widget uses.
@@ -190,7 +194,20 @@ func (s *stubAPI) paymentJSON(p *stubPayment) map[string]any {
 func (s *stubAPI) getPayment(w http.ResponseWriter, r *http.Request, p *stubPayment) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	p.getRequests++
+	if p.failGets > 0 {
+		p.failGets--
+		writeProblem(w, http.StatusServiceUnavailable, "unavailable", "Try again shortly.")
+		return
+	}
 	writeJSON(w, http.StatusOK, s.paymentJSON(p))
+}
+
+// requests counts the GET /v1/payments/{id} and POST /qr a payment got.
+func (s *stubAPI) requests(id string) (gets, qrs int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.payments[id].getRequests, s.payments[id].qrRequests
 }
 
 func (s *stubAPI) postQR(w http.ResponseWriter, r *http.Request, p *stubPayment) {
@@ -204,6 +221,9 @@ func (s *stubAPI) postQR(w http.ResponseWriter, r *http.Request, p *stubPayment)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p.qrRequests++
+	if p.qrRequests == 1 && p.qrPosted != nil {
+		close(p.qrPosted)
+	}
 	out := map[string]any{
 		"method": req.Method, "amount": payAmount, "payment_code": p.code,
 		"expires_at": p.expiresAt.UTC().Format(time.RFC3339), "deeplink": nil, "pay_url": nil, "beneficiary": nil,

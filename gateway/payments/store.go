@@ -20,7 +20,7 @@ func scan(row pgx.Row) (Payment, error) {
 	var p Payment
 	err := row.Scan(&p.ID, &p.PortalID, &p.Livemode, &p.Service, &p.Agency, &p.Kind, &p.Reference, &p.QuoteID,
 		&p.Payer.Name, &p.Payer.IDNumber, &p.Payer.TaxCode,
-		&p.Amount, &p.AmountRefunded, &p.Currency, &p.Description, &p.Status, &p.PaymentCode, &p.ClientToken,
+		pg.Decimal{D: &p.Amount}, pg.Decimal{D: &p.AmountRefunded}, &p.Currency, &p.Description, &p.Status, &p.PaymentCode, &p.ClientToken,
 		&p.ExpiresAt, &p.ReturnURL, &p.Metadata, &p.FailureCode, &p.SettledProvider, &p.SucceededAt, &p.CanceledAt,
 		&p.CreatedAt, &p.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {

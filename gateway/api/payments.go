@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -15,6 +16,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/invalid"
 	"github.com/civicpay/civicpay/gateway/payments"
 	"github.com/civicpay/civicpay/gateway/pg"
+	"github.com/civicpay/civicpay/gateway/portals"
 	"github.com/civicpay/civicpay/gateway/problem"
 )
 
@@ -27,29 +29,45 @@ func (s *Server) routesPayments() {
 	e.GET("/v1/payments/:id/stream", s.streamStatus)
 }
 
-// idempotent runs work in a transaction guarded by the request's
-// Idempotency-Key, storing its response, or replays the stored one.
-func (s *Server) idempotent(c echo.Context, canonicalBody []byte, required bool, work func(tx pgx.Tx) (int, any, error)) error {
+// idempotencyKey reads the request's Idempotency-Key.
+func idempotencyKey(c echo.Context, canonicalBody []byte, required bool) (idempotency.Key, error) {
 	who := principal(c)
 	key := c.Request().Header.Get("Idempotency-Key")
 	if key == "" && required {
-		return problem.New(http.StatusBadRequest, "idempotency_key_required", "send an Idempotency-Key header (a UUID works) so a retry cannot create a second payment")
+		return idempotency.Key{}, problem.New(http.StatusBadRequest, "idempotency_key_required", "send an Idempotency-Key header (a UUID works) so a retry cannot create a second payment")
 	}
 	if len(key) > 255 || strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-		return problem.New(http.StatusBadRequest, "invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters")
+		return idempotency.Key{}, problem.New(http.StatusBadRequest, "invalid_idempotency_key", "Idempotency-Key must be 1–255 visible ASCII characters")
 	}
-	k := idempotency.Key{PortalID: who.PortalID, Livemode: who.Livemode, Key: key, Method: c.Request().Method, Path: c.Request().URL.Path, Hash: idempotency.Hash(canonicalBody)}
+	return idempotency.Key{PortalID: who.PortalID, Livemode: who.Livemode, Key: key, Method: c.Request().Method, Path: c.Request().URL.Path, Hash: idempotency.Hash(canonicalBody)}, nil
+}
+
+// respond sends a response produced (or replayed) under an idempotency key.
+func respond(c echo.Context, status int, body []byte, replayed bool) error {
+	if replayed {
+		c.Response().Header().Set("Idempotent-Replayed", "true")
+	}
+	return jsonBlob(c, status, body)
+}
+
+// idempotent runs work in a transaction guarded by the request's
+// Idempotency-Key, storing its response, or replays the stored one.
+func (s *Server) idempotent(c echo.Context, canonicalBody []byte, required bool, work func(tx pgx.Tx) (int, any, error)) error {
+	k, err := idempotencyKey(c, canonicalBody, required)
+	if err != nil {
+		return err
+	}
 	var status int
 	var body []byte
 	var replayed bool
-	err := pg.InTx(c.Request().Context(), s.deps.Pool, func(tx pgx.Tx) error {
-		if key != "" {
+	err = pg.InTx(c.Request().Context(), s.deps.Pool, func(tx pgx.Tx) error {
+		if k.Key != "" {
 			stored, err := idempotency.Claim(c.Request().Context(), tx, k)
 			if err != nil {
 				return err
 			}
 			if stored != nil {
-				status, body, replayed = stored.Status, stored.Body, true
+				status, body, replayed = stored.Status, stored.Body, stored.Replayed
 				return nil
 			}
 		}
@@ -61,7 +79,7 @@ func (s *Server) idempotent(c echo.Context, canonicalBody []byte, required bool,
 			return err
 		}
 		status = code
-		if key == "" {
+		if k.Key == "" {
 			return nil
 		}
 		return idempotency.Finish(c.Request().Context(), tx, k, status, body)
@@ -69,10 +87,7 @@ func (s *Server) idempotent(c echo.Context, canonicalBody []byte, required bool,
 	if err != nil {
 		return err
 	}
-	if replayed {
-		c.Response().Header().Set("Idempotent-Replayed", "true")
-	}
-	return jsonBlob(c, status, body)
+	return respond(c, status, body, replayed)
 }
 
 func (s *Server) createPayment(c echo.Context) error {
@@ -85,13 +100,55 @@ func (s *Server) createPayment(c echo.Context) error {
 	if err := req.Validate(now); err != nil {
 		return err
 	}
-	return s.idempotent(c, canon, true, func(tx pgx.Tx) (int, any, error) {
-		p, err := payments.Create(c.Request().Context(), tx, principal(c), req, now)
-		if err != nil {
-			return 0, nil, err
-		}
-		return http.StatusCreated, p.View(), nil
+	k, err := idempotencyKey(c, canon, true)
+	if err != nil {
+		return err
+	}
+	var res *idempotency.Stored
+	ctx := c.Request().Context()
+	err = pg.Retry(ctx, func() (err error) {
+		res, err = s.create(ctx, k, principal(c), req, now)
+		return err
 	})
+	if err != nil {
+		return err
+	}
+	return respond(c, res.Status, res.Body, res.Replayed)
+}
+
+// create is the transaction of POST /v1/payments in three round trips
+// (pg.Pipeline): BEGIN, the idempotency claim and the service lookup
+// together; the payment's INSERT; the stored response and COMMIT together.
+// It returns the response, or the stored one when the key was taken.
+func (s *Server) create(ctx context.Context, k idempotency.Key, who portals.Principal, req payments.CreateRequest, now time.Time) (*idempotency.Stored, error) {
+	var claimed bool
+	var svc catalog.ServiceLookup
+	first := &pgx.Batch{}
+	idempotency.QueueClaim(first, k, &claimed)
+	catalog.QueueGetService(first, req.Service, &svc)
+	tx, err := pg.BeginPipeline(ctx, s.deps.Pool, first)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Close(ctx)
+	if !claimed {
+		stored, err := idempotency.Replay(ctx, tx.Conn, k)
+		if err != nil {
+			return nil, err
+		}
+		return stored, tx.Commit(ctx, &pgx.Batch{})
+	}
+	p, err := payments.CreateForService(ctx, tx.Conn, who, req, svc, now)
+	if err != nil {
+		return nil, err
+	}
+	res := &idempotency.Stored{Status: http.StatusCreated}
+	if res.Body, err = marshal(nil, p.View()); err != nil {
+		return nil, err
+	}
+	last := &pgx.Batch{}
+	idempotency.QueueFinish(last, k, res.Status, res.Body)
+	return res, tx.Commit(ctx, last)
 }
 
 // getPayment serves both the portal (secret key) and its widget (client

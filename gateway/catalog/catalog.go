@@ -124,9 +124,34 @@ func Services(ctx context.Context, db pg.Querier) ([]Service, error) {
 
 // GetService returns one service.
 func GetService(ctx context.Context, db pg.Querier, code string) (Service, error) {
-	s, err := scanService(db.QueryRow(ctx, `SELECT `+serviceColumns+` FROM services WHERE code = $1`, code))
+	return lookupService(db.QueryRow(ctx, serviceSQL, code))
+}
+
+const serviceSQL = `SELECT ` + serviceColumns + ` FROM services WHERE code = $1`
+
+func lookupService(row pgx.Row) (Service, error) {
+	s, err := scanService(row)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return s, ErrUnknownService
 	}
 	return s, err
+}
+
+// ServiceLookup is the answer of a GetService queued in a batch: Err is
+// ErrUnknownService or nil (a database error fails the batch instead), so
+// the caller decides when an unknown service matters.
+type ServiceLookup struct {
+	Service Service
+	Err     error
+}
+
+// QueueGetService is GetService for a batch (see pg.Pipeline).
+func QueueGetService(b *pgx.Batch, code string, res *ServiceLookup) {
+	b.Queue(serviceSQL, code).QueryRow(func(row pgx.Row) error {
+		res.Service, res.Err = lookupService(row)
+		if errors.Is(res.Err, ErrUnknownService) {
+			return nil
+		}
+		return res.Err
+	})
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/civicpay/civicpay/gateway/pg"
 )
@@ -39,8 +40,9 @@ type Key struct {
 
 // Stored is a response to replay.
 type Stored struct {
-	Status int
-	Body   []byte
+	Status   int
+	Body     []byte
+	Replayed bool // an earlier request's, not this one's
 }
 
 // ErrKeyReused is the same key sent with a different request.
@@ -64,22 +66,43 @@ WHERE portal_id = $1 AND livemode = $2 AND key = $3`
 // Claim takes the key for this transaction. It returns nil when the caller
 // should do the work, or the earlier response to replay.
 func Claim(ctx context.Context, tx pgx.Tx, k Key) (*Stored, error) {
-	tag, err := tx.Exec(ctx, claimSQL, k.PortalID, k.Livemode, k.Key, k.Method, k.Path, k.Hash)
+	tag, err := tx.Exec(ctx, claimSQL, k.claimArgs()...)
 	if err != nil {
 		return nil, pg.Translate(err)
 	}
 	if tag.RowsAffected() == 1 {
 		return nil, nil
 	}
+	return Replay(ctx, tx, k)
+}
+
+// QueueClaim is Claim's INSERT for a batch (see pg.Pipeline): once the
+// batch has run, *claimed says whether the work is this request's to do;
+// if not, Replay gives the response to send.
+func QueueClaim(b *pgx.Batch, k Key, claimed *bool) {
+	b.Queue(claimSQL, k.claimArgs()...).Exec(func(tag pgconn.CommandTag) error {
+		*claimed = tag.RowsAffected() == 1
+		return nil
+	})
+}
+
+func (k Key) claimArgs() []any {
+	return []any{k.PortalID, k.Livemode, k.Key, k.Method, k.Path, k.Hash}
+}
+
+// Replay returns the response stored under a key this transaction could
+// not claim, or ErrKeyReused if it was stored for a different request.
+func Replay(ctx context.Context, q pg.Querier, k Key) (*Stored, error) {
 	var method, path string
 	var hash []byte
 	var s Stored
-	if err := tx.QueryRow(ctx, storedSQL, k.PortalID, k.Livemode, k.Key).Scan(&method, &path, &hash, &s.Status, &s.Body); err != nil {
+	if err := q.QueryRow(ctx, storedSQL, k.PortalID, k.Livemode, k.Key).Scan(&method, &path, &hash, &s.Status, &s.Body); err != nil {
 		return nil, err
 	}
 	if method != k.Method || path != k.Path || !bytes.Equal(hash, k.Hash) {
 		return nil, ErrKeyReused
 	}
+	s.Replayed = true
 	return &s, nil
 }
 
@@ -91,6 +114,11 @@ WHERE portal_id = $1 AND livemode = $2 AND key = $3`
 func Finish(ctx context.Context, tx pgx.Tx, k Key, status int, body []byte) error {
 	_, err := tx.Exec(ctx, finishSQL, k.PortalID, k.Livemode, k.Key, status, body)
 	return err
+}
+
+// QueueFinish is Finish for a batch, typically the one that commits.
+func QueueFinish(b *pgx.Batch, k Key, status int, body []byte) {
+	b.Queue(finishSQL, k.PortalID, k.Livemode, k.Key, status, body)
 }
 
 // Prune deletes keys older than Retention.

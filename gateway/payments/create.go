@@ -24,22 +24,43 @@ func (r *CreateRequest) Validate(now time.Time) error {
 	return errs.Err()
 }
 
-// Create prices and records a new payment inside tx. The amount is decided
-// here, never trusted from the portal alone: a fixed fee must match the
-// catalogue, a declared amount must be within the service's bounds, and a
-// computed one must equal the quote the payer was shown.
-func Create(ctx context.Context, tx pgx.Tx, who portals.Principal, r CreateRequest, now time.Time) (Payment, error) {
+// Create prices and records a new payment inside a transaction. The amount
+// is decided here, never trusted from the portal alone: a fixed fee must
+// match the catalogue, a declared amount must be within the service's
+// bounds, and a computed one must equal the quote the payer was shown.
+func Create(ctx context.Context, tx pg.Querier, who portals.Principal, r CreateRequest, now time.Time) (Payment, error) {
 	declared, errs := r.validateShape(now)
 	if len(errs) > 0 {
 		return Payment{}, errs
 	}
 	svc, err := catalog.GetService(ctx, tx, r.Service)
-	if errors.Is(err, catalog.ErrUnknownService) {
-		return Payment{}, invalid.Errors{{Name: "service", Code: "unknown_service", Detail: "no service " + r.Service + " in GET /v1/services"}}
-	}
 	if err != nil {
-		return Payment{}, err
+		return Payment{}, serviceError(r.Service, err)
 	}
+	return create(ctx, tx, who, svc, r, declared, now)
+}
+
+// CreateForService is Create for a caller that looked the service up in a
+// batch of its own (catalog.QueueGetService), saving a round trip.
+func CreateForService(ctx context.Context, tx pg.Querier, who portals.Principal, r CreateRequest, svc catalog.ServiceLookup, now time.Time) (Payment, error) {
+	declared, errs := r.validateShape(now)
+	if len(errs) > 0 {
+		return Payment{}, errs
+	}
+	if svc.Err != nil {
+		return Payment{}, serviceError(r.Service, svc.Err)
+	}
+	return create(ctx, tx, who, svc.Service, r, declared, now)
+}
+
+func serviceError(code string, err error) error {
+	if errors.Is(err, catalog.ErrUnknownService) {
+		return invalid.Errors{{Name: "service", Code: "unknown_service", Detail: "no service " + code + " in GET /v1/services"}}
+	}
+	return err
+}
+
+func create(ctx context.Context, tx pg.Querier, who portals.Principal, svc catalog.Service, r CreateRequest, declared *decimal.Decimal, now time.Time) (Payment, error) {
 	if errs := r.validateForService(svc); len(errs) > 0 {
 		return Payment{}, errs
 	}
@@ -73,7 +94,7 @@ func Create(ctx context.Context, tx pgx.Tx, who portals.Principal, r CreateReque
 }
 
 // price decides the amount to charge from the service's rule.
-func price(ctx context.Context, tx pgx.Tx, who portals.Principal, svc catalog.Service, r CreateRequest, declared *decimal.Decimal, now time.Time) (decimal.Decimal, error) {
+func price(ctx context.Context, tx pg.Querier, who portals.Principal, svc catalog.Service, r CreateRequest, declared *decimal.Decimal, now time.Time) (decimal.Decimal, error) {
 	switch svc.AmountRule {
 	case catalog.RuleFixed:
 		if declared != nil && !declared.Equal(*svc.FixedAmount) {
@@ -107,7 +128,7 @@ func (e *BoundsError) Unwrap() error { return ErrAmountOutOfBounds }
 
 const quoteSQL = `SELECT service_code, total, expires_at FROM quotes WHERE id = $1 AND portal_id = $2 AND livemode = $3`
 
-func quoteTotal(ctx context.Context, tx pgx.Tx, who portals.Principal, service, id string, now time.Time) (decimal.Decimal, error) {
+func quoteTotal(ctx context.Context, tx pg.Querier, who portals.Principal, service, id string, now time.Time) (decimal.Decimal, error) {
 	var svc string
 	var total decimal.Decimal
 	var expires time.Time

@@ -69,16 +69,22 @@ const maxAttempts = 5
 // InTx runs fn in a transaction and commits it, retrying a bounded number of
 // times when PostgreSQL reports a serialization failure or deadlock.
 func InTx(ctx context.Context, db TxBeginner, fn func(pgx.Tx) error) error {
+	return Retry(ctx, func() error { return pgx.BeginFunc(ctx, db, fn) })
+}
+
+// Retry runs attempt, translated, again while it fails with ErrRetry, at
+// most maxAttempts times with a growing pause.
+func Retry(ctx context.Context, attempt func() error) error {
 	var err error
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if attempt > 0 {
+	for n := 0; n < maxAttempts; n++ {
+		if n > 0 {
 			select {
 			case <-ctx.Done():
 				return ctx.Err()
-			case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+			case <-time.After(time.Duration(n*n) * 5 * time.Millisecond):
 			}
 		}
-		err = Translate(pgx.BeginFunc(ctx, db, fn))
+		err = Translate(attempt())
 		if !errors.Is(err, ErrRetry) {
 			return err
 		}

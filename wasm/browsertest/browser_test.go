@@ -429,6 +429,23 @@ func TestCountdownExpiresLocally(t *testing.T) {
 	}
 }
 
+func TestCountdownRunsOnTheGatewayClock(t *testing.T) {
+	e := newEnv(t)
+	// This device's clock is an hour ahead of the gateway's: by the device,
+	// the payment expired 50 minutes ago; by the gateway, it has 10 minutes
+	// left, which is what the payer must see.
+	e.api.clock = -time.Hour
+	e.api.add(&stubPayment{id: "pay_c1", token: "tok", expiresAt: time.Now().Add(-time.Hour + 10*time.Minute), noExpiry: true})
+	e.load(widgetSpec{host: "pay", payment: "pay_c1", token: "tok", lang: "vi"})
+	e.waitFor("QR", shadow("pay", "svg.qrc"))
+	if cd := e.eval(shadow("pay", "time") + ".textContent"); !strings.HasPrefix(cd, "9:5") && cd != "10:00" {
+		t.Errorf("countdown = %q, want about 10:00 by the gateway's clock", cd)
+	}
+	if e.eval(shadow("pay", `.end[data-screen="expired"]`)+` ? 'expired' : ''`) != "" {
+		t.Error("the widget shows the payment expired by the device's clock")
+	}
+}
+
 func TestReturnURLAfterSuccess(t *testing.T) {
 	e := newEnv(t)
 	e.api.add(&stubPayment{id: "pay_r1", token: "tok", returnURL: e.portal.URL + "/done?payment=pay_r1"})

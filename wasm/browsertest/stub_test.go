@@ -42,6 +42,7 @@ type stubAPI struct {
 	mu       sync.Mutex
 	payments map[string]*stubPayment
 	changed  chan struct{} // closed and replaced on every status change
+	clock    time.Duration // the stub gateway's clock minus the real one (its Date headers)
 }
 
 func newStubAPI() *stubAPI {
@@ -151,7 +152,11 @@ func (s *stubAPI) routes(mux *http.ServeMux) {
 func (s *stubAPI) cors(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Access-Control-Expose-Headers", "Date")
 		w.Header().Set("Cache-Control", "no-store")
+		s.mu.Lock()
+		w.Header().Set("Date", time.Now().Add(s.clock).UTC().Format(http.TimeFormat))
+		s.mu.Unlock()
 		h(w, r)
 	}
 }

@@ -33,8 +33,29 @@ func (w *widget) api(method, path, body string) (js.Value, *apiError) {
 		f := fields(data, "title", "detail")
 		return data, &apiError{status: status, title: f[0], detail: f[1]}
 	}
+	w.syncClock(resp)
 	return data, nil
 }
+
+// syncClock takes the gateway's time from a response's Date header, so the
+// countdown to expires_at (the gateway's clock) is right on a device whose
+// clock is off: a phone ten minutes fast would otherwise hide the QR code
+// ten minutes early. Date has whole seconds; the middle of the second is
+// assumed.
+func (w *widget) syncClock(resp js.Value) {
+	h := resp.Get("headers")
+	if !isObject(h) {
+		return
+	}
+	if d := h.Call("get", "Date"); d.Type() == js.TypeString {
+		if ms := parseDateMs(d.String()); ms > 0 {
+			w.skewMs = ms + 500 - nowMs()
+		}
+	}
+}
+
+// now is the gateway's time as best known, in milliseconds.
+func (w *widget) now() float64 { return nowMs() + w.skewMs }
 
 // fetchPayment loads GET /v1/payments/{id}.
 func (w *widget) fetchPayment() (*payment, *apiError) {

@@ -32,6 +32,7 @@ type widget struct {
 	polling   bool
 	sseErrors int
 	spoken    int64
+	skewMs    float64 // the gateway's clock minus this device's (see syncClock)
 
 	// Nodes that live as long as the widget.
 	head, status, body, announcer js.Value
@@ -240,7 +241,7 @@ func (w *widget) loadQR(method string) {
 // ends; at zero it hides the QR and asks the gateway for the status.
 func (w *widget) countdown() {
 	for !w.dead && !isTerminal(w.tracker.status) {
-		left := w.v.p.ExpiresMs - nowMs()
+		left := w.v.p.ExpiresMs - w.now()
 		secs := remainingSeconds(0, left)
 		if !w.cdTime.IsNull() {
 			w.cdTime.Set("textContent", clockText(secs))
@@ -383,7 +384,7 @@ func (w *widget) render() {
 	}
 	key := fields(w.root.Get("activeElement"), "dataset.k")[0]
 	w.v.qr = w.qrFor(w.v.method)
-	w.v.nowMs = nowMs()
+	w.v.nowMs = w.now()
 	setHTML(w.body, w.v.bodyHTML())
 	w.cdTime = w.body.Call("querySelector", "time")
 	if key != "" { // keys are [a-z0-9_:], safe in a selector

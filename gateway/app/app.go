@@ -22,6 +22,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/payments"
 	"github.com/civicpay/civicpay/gateway/refunds"
+	"github.com/civicpay/civicpay/gateway/requery"
 	"github.com/civicpay/civicpay/gateway/settlement"
 	"github.com/civicpay/civicpay/gateway/stream"
 	"github.com/civicpay/civicpay/gateway/webhooks"
@@ -40,6 +41,9 @@ type Config struct {
 	WebhookClient *http.Client
 	// ExpireEvery is the sweep interval (default 30 s).
 	ExpireEvery time.Duration
+	// RequeryEvery is how often overdue wallet orders are asked about
+	// (gateway/requery; default 1 min).
+	RequeryEvery time.Duration
 	// Provider finds a provider by name, for refunds; nil means refunds
 	// wait for a manual transfer.
 	Provider func(name string) (banks.Provider, bool)
@@ -68,6 +72,9 @@ func New(cfg Config) (*App, error) {
 	if cfg.ExpireEvery == 0 {
 		cfg.ExpireEvery = 30 * time.Second
 	}
+	if cfg.RequeryEvery == 0 {
+		cfg.RequeryEvery = time.Minute
+	}
 	client := cfg.WebhookClient
 	if client == nil {
 		client = &http.Client{Timeout: 15 * time.Second}
@@ -83,6 +90,8 @@ func New(cfg Config) (*App, error) {
 		lookup = func(name string) (banks.Provider, bool) { p, ok := deps.Providers[name]; return p, ok }
 	}
 	river.AddWorker(workers, &refunds.Worker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log, Provider: lookup})
+	requeryWorker := &requery.Worker{Config: requery.Config{Pool: cfg.Pool, Log: cfg.Log, Provider: lookup}}
+	river.AddWorker(workers, requeryWorker)
 	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
 		Logger:  slog.New(atLeast{cfg.Log.Handler(), slog.LevelWarn}),
 		Workers: workers,
@@ -96,6 +105,9 @@ func New(cfg Config) (*App, error) {
 			}, &river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour), func() (river.JobArgs, *river.InsertOpts) {
 				return maintenance.PruneArgs{}, nil
+			}, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.RequeryEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return requery.Args{}, nil
 			}, nil),
 		},
 		FetchCooldown:     50 * time.Millisecond,
@@ -113,6 +125,7 @@ func New(cfg Config) (*App, error) {
 	}
 	m := metrics.New()
 	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log, Metrics: m}
+	requeryWorker.Settler = settler
 	deps = api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler, Metrics: m}
 	if cfg.Adjust != nil {
 		cfg.Adjust(&deps)

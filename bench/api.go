@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +11,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +81,26 @@ func (e *Env) sampleCreate(ctx context.Context) (string, error) {
 	return string(body), nil
 }
 
+// apiLoad is one gateway measurement of scenarios 2–3: wrk when there is
+// one, else vegeta.
+func (e *Env) apiLoad(ctx context.Context, cfg Config, name, arg string, tr vegeta.Targeter, ok check, clients, round int) (Load, error) {
+	if cfg.Wrk == "" {
+		return attack(ctx, name, tr, ok, clients, 0, cfg.Duration), nil
+	}
+	if name == "create" { // fresh idempotency keys for every run
+		arg = fmt.Sprintf("%s%d-%d-", arg, clients, round)
+	}
+	return e.wrkLoad(ctx, cfg, name, name, arg, clients, cfg.Duration)
+}
+
+// medianBy returns the element with the median key (the upper middle of
+// an even count).
+func medianBy[T any](xs []T, key func(T) float64) T {
+	s := slices.Clone(xs)
+	slices.SortFunc(s, func(a, b T) int { return cmp.Compare(key(a), key(b)) })
+	return s[len(s)/2]
+}
+
 // APIResult is one endpoint of scenarios 2 and 3.
 type APIResult struct {
 	Name   string
@@ -142,31 +164,40 @@ func (e *Env) api(ctx context.Context, cfg Config, rep *Report) (map[string]*API
 			v[k] = x
 		}
 		for _, c := range cfg.APILevels {
-			if err := e.quiesce(ctx); err != nil {
-				return nil, err
-			}
-			var l Load
-			if cfg.Wrk != "" {
-				arg := r.arg
-				if r.name == "create" { // fresh idempotency keys at each level
-					arg = fmt.Sprintf("%s%d-", arg, c)
+			// Rounds alternate which side goes first, so a drift of the
+			// machine's load during the level hits both alike; each side's
+			// median round stands for the level.
+			var loads []Load
+			var refs []PGBench
+			for round := range max(cfg.Rounds, 1) {
+				gatewayRun := func() error {
+					l, err := e.apiLoad(ctx, cfg, r.name, r.arg, r.tr, r.ok, c, round)
+					if s := l.ErrorSummary(); s != "" {
+						rep.problem("%s at %d clients: %s", r.name, c, s)
+					}
+					loads = append(loads, l)
+					return err
 				}
-				if l, err = e.wrkLoad(ctx, cfg, r.name, r.name, arg, c, cfg.Duration); err != nil {
-					return nil, err
+				referenceRun := func() error {
+					ref, err := e.pgbench(ctx, r.script, c, cfg.Duration, v)
+					refs = append(refs, ref)
+					return err
 				}
-			} else {
-				l = attack(ctx, r.name, r.tr, r.ok, c, 0, cfg.Duration)
+				order := []func() error{gatewayRun, referenceRun}
+				if round%2 == 1 {
+					order[0], order[1] = order[1], order[0]
+				}
+				for _, run := range order {
+					if err := e.quiesce(ctx); err != nil {
+						return nil, err
+					}
+					if err := run(); err != nil {
+						return nil, err
+					}
+				}
 			}
-			if s := l.ErrorSummary(); s != "" {
-				rep.problem("%s at %d clients: %s", r.name, c, s)
-			}
-			if err := e.quiesce(ctx); err != nil {
-				return nil, err
-			}
-			ref, err := e.pgbench(ctx, r.script, c, cfg.Duration, v)
-			if err != nil {
-				return nil, err
-			}
+			l := medianBy(loads, Load.PerSecond)
+			ref := medianBy(refs, func(p PGBench) float64 { return p.TPS })
 			res.Levels, res.Refs = append(res.Levels, l), append(res.Refs, ref)
 			if l.PerSecond() > res.Best.PerSecond() {
 				res.Best = l
@@ -174,8 +205,8 @@ func (e *Env) api(ctx context.Context, cfg Config, rep *Report) (map[string]*API
 			if ref.TPS > res.BestR.TPS {
 				res.BestR = ref
 			}
-			logf("  %-6s c=%-3d gateway %7.0f/s (p50 %s, p99 %s)   pgbench %7.0f/s", r.name, c, l.PerSecond(),
-				l.Quantile(50).Round(10*time.Microsecond), l.Quantile(99).Round(10*time.Microsecond), ref.TPS)
+			logf("  %-6s c=%-3d gateway %7.0f/s (p50 %s, p99 %s)   pgbench %7.0f/s   (medians of %d rounds)", r.name, c, l.PerSecond(),
+				l.Quantile(50).Round(10*time.Microsecond), l.Quantile(99).Round(10*time.Microsecond), ref.TPS, len(loads))
 		}
 		ratio := res.Best.PerSecond() / res.BestR.TPS
 		rep.add(Row{Scenario: r.scenario, Metric: "requests/s at best concurrency", Gateway: res.Best.PerSecond(), Reference: res.BestR.TPS,
@@ -195,7 +226,8 @@ func (e *Env) api(ctx context.Context, cfg Config, rep *Report) (map[string]*API
 	if cfg.Wrk == "" {
 		gen = "vegeta, closed loop (wrk was not found)"
 	}
-	lines = append(lines, "", "Load generator: "+gen+"; pgbench -M prepared -j 2 with the same number of clients.")
+	lines = append(lines, "", "Load generator: "+gen+"; pgbench -M prepared -j 2 with the same number of clients. "+
+		fmt.Sprintf("Each figure is the median of %d rounds, gateway and pgbench taking turns to go first.", max(cfg.Rounds, 1)))
 	rep.section("2–3. Create, read and list payments by concurrency", lines...)
 	return out, nil
 }

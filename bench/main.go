@@ -45,6 +45,7 @@ type Config struct {
 	WidgetWarm    int
 	WidgetDwell   time.Duration // how long the cold visit stays open
 	Wrk           string        // wrk binary for scenarios 2–3; "" or missing: vegeta
+	Rounds        int           // scenarios 2–3: measurements per level and side (median reported)
 	Chromium      string
 	Only          map[string]bool
 	Out           string        // markdown file to append to; empty: none
@@ -87,6 +88,7 @@ func main() {
 	flag.IntVar(&cfg.WidgetSamples, "widget-samples", 4, "cold visits per page in scenario 7")
 	flag.IntVar(&cfg.WidgetWarm, "widget-warm", 3, "warm visits after each cold one")
 	flag.DurationVar(&cfg.WidgetDwell, "widget-dwell", 3*time.Second, "how long each cold visit stays open before the warm ones (Chromium caches compiled wasm after tiering it up)")
+	flag.IntVar(&cfg.Rounds, "rounds", 3, "scenarios 2–3: rounds per concurrency, gateway and pgbench alternating; the medians are reported")
 	flag.StringVar(&cfg.Wrk, "wrk", "wrk", "HTTP load generator of scenarios 2–3 (Debian: wrk); vegeta when it is not found")
 	flag.StringVar(&cfg.Chromium, "chromium", envOr("CHROMIUM", "/usr/bin/chromium"), "headless browser for scenario 7")
 	flag.StringVar(&only, "only", "", "comma-separated scenarios to run: settle,api,latency,memory,reconcile,widget (default all)")

@@ -138,7 +138,7 @@ func (s *Server) create(ctx context.Context, k idempotency.Key, who portals.Prin
 		}
 		return stored, tx.Commit(ctx, &pgx.Batch{})
 	}
-	p, err := payments.CreateForService(ctx, tx.Conn, who, req, svc, now)
+	p, err := payments.Create(ctx, tx.Conn, who, req, svc, now)
 	if err != nil {
 		return nil, err
 	}

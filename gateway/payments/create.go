@@ -24,40 +24,24 @@ func (r *CreateRequest) Validate(now time.Time) error {
 	return errs.Err()
 }
 
-// Create prices and records a new payment inside a transaction. The amount
-// is decided here, never trusted from the portal alone: a fixed fee must
+// Create prices and records a new payment inside a transaction, given the
+// service it names as looked up in the same transaction (usually batched
+// with the idempotency claim: catalog.QueueGetService). The amount is
+// decided here, never trusted from the portal alone: a fixed fee must
 // match the catalogue, a declared amount must be within the service's
 // bounds, and a computed one must equal the quote the payer was shown.
-func Create(ctx context.Context, tx pg.Querier, who portals.Principal, r CreateRequest, now time.Time) (Payment, error) {
+func Create(ctx context.Context, tx pg.Querier, who portals.Principal, r CreateRequest, svc catalog.ServiceLookup, now time.Time) (Payment, error) {
 	declared, errs := r.validateShape(now)
 	if len(errs) > 0 {
 		return Payment{}, errs
 	}
-	svc, err := catalog.GetService(ctx, tx, r.Service)
-	if err != nil {
-		return Payment{}, serviceError(r.Service, err)
-	}
-	return create(ctx, tx, who, svc, r, declared, now)
-}
-
-// CreateForService is Create for a caller that looked the service up in a
-// batch of its own (catalog.QueueGetService), saving a round trip.
-func CreateForService(ctx context.Context, tx pg.Querier, who portals.Principal, r CreateRequest, svc catalog.ServiceLookup, now time.Time) (Payment, error) {
-	declared, errs := r.validateShape(now)
-	if len(errs) > 0 {
-		return Payment{}, errs
+	if errors.Is(svc.Err, catalog.ErrUnknownService) {
+		return Payment{}, invalid.Errors{{Name: "service", Code: "unknown_service", Detail: "no service " + r.Service + " in GET /v1/services"}}
 	}
 	if svc.Err != nil {
-		return Payment{}, serviceError(r.Service, svc.Err)
+		return Payment{}, svc.Err
 	}
 	return create(ctx, tx, who, svc.Service, r, declared, now)
-}
-
-func serviceError(code string, err error) error {
-	if errors.Is(err, catalog.ErrUnknownService) {
-		return invalid.Errors{{Name: "service", Code: "unknown_service", Detail: "no service " + code + " in GET /v1/services"}}
-	}
-	return err
 }
 
 func create(ctx context.Context, tx pg.Querier, who portals.Principal, svc catalog.Service, r CreateRequest, declared *decimal.Decimal, now time.Time) (Payment, error) {

@@ -90,7 +90,7 @@ func (e *Env) apiLoad(ctx context.Context, cfg Config, name, arg string, tr vege
 	if name == "create" { // fresh idempotency keys for every run
 		arg = fmt.Sprintf("%s%d-%d-", arg, clients, round)
 	}
-	return e.wrkLoad(ctx, cfg, name, name, arg, clients, cfg.Duration)
+	return e.wrkLoad(ctx, cfg, name, arg, clients)
 }
 
 // medianBy returns the element with the median key (the upper middle of

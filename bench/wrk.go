@@ -12,17 +12,18 @@ import (
 	"time"
 )
 
-// wrkLoad runs bench/api.lua with wrk, closed loop with clients
-// connections for d. Scenarios 2–3 compare the gateway with pgbench, a
-// load generator written in C that costs its machine little; wrk is the
-// like of it for HTTP, so that on a small machine the client's own CPU
-// does not decide the ratio. (vegeta, which needs several times more CPU
-// per request, still drives the open-loop latency runs and the
-// settlement callbacks, which need a signature per request.)
-func (e *Env) wrkLoad(ctx context.Context, cfg Config, name, mode, arg string, clients int, d time.Duration) (Load, error) {
+// wrkLoad runs bench/api.lua in mode (create, read or list) with wrk,
+// closed loop with clients connections for cfg.Duration. Scenarios 2–3
+// compare the gateway with pgbench, a load generator written in C that
+// costs its machine little; wrk is the like of it for HTTP, so that on a
+// small machine the client's own CPU does not decide the ratio. (vegeta,
+// which needs several times more CPU per request, still drives the
+// open-loop latency runs and the settlement callbacks, which need a
+// signature per request.)
+func (e *Env) wrkLoad(ctx context.Context, cfg Config, mode, arg string, clients int) (Load, error) {
 	threads := min(clients, 2)
 	script := filepath.Join(cfg.Root, "bench", "api.lua")
-	secs := max(int(d.Round(time.Second)/time.Second), 1)
+	secs := max(int(cfg.Duration.Round(time.Second)/time.Second), 1)
 	cmd := exec.CommandContext(ctx, cfg.Wrk, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(clients),
 		"-d", strconv.Itoa(secs)+"s", "--timeout", "60s", "-s", script, e.Gateway.URL,
 		"--", mode, e.Portal.TestKey, arg)
@@ -31,7 +32,7 @@ func (e *Env) wrkLoad(ctx context.Context, cfg Config, name, mode, arg string, c
 	if err := cmd.Run(); err != nil {
 		return Load{}, fmt.Errorf("wrk %s: %v: %s", mode, err, lastLines(errb.String()+out.String(), 4))
 	}
-	return parseWrk(name, clients, out.String())
+	return parseWrk(mode, clients, out.String())
 }
 
 // parseWrk reads the JSON line api.lua's done() prints after wrk's own

@@ -25,20 +25,7 @@ func TestPaidOrderWithoutCallbackIsSettledOnce(t *testing.T) {
 			ctx := context.Background()
 			g, sb := gatewaytest.StartWithSandbox(t, gatewaytest.SandboxOptions{})
 			cfg := requery.Config{Pool: g.Pool, Settler: g.App.Settler, Provider: sb.Providers.Provider}
-			ref := "HS-REQ-" + strings.ToUpper(method)
-			res := g.Do(t, "POST", "/v1/payments", g.Portal.TestKey, map[string]any{
-				"service": "GPLX-CAPDOI", "reference": ref,
-				"payer": map[string]any{"name": "Nguyễn Văn An", "id_number": "001099012345"},
-			}, "Idempotency-Key", ref)
-			if res.Status != 201 {
-				t.Fatalf("create = %d %s", res.Status, res.Body)
-			}
-			p := res.JSON(t)
-			id, token := p["id"].(string), p["client_token"].(string)
-			qr := g.Do(t, "POST", "/v1/payments/"+id+"/qr", token, map[string]string{"method": method})
-			if qr.Status != 200 {
-				t.Fatalf("qr = %d %s", qr.Status, qr.Body)
-			}
+			id, payload := order(t, g, "HS-REQ-"+strings.ToUpper(method), method)
 			// Too soon to ask: nothing is due.
 			if st, err := requery.Run(ctx, cfg, time.Now()); err != nil || st.Asked != 0 {
 				t.Fatalf("run before MinAge = %+v, %v", st, err)
@@ -46,7 +33,7 @@ func TestPaidOrderWithoutCallbackIsSettledOnce(t *testing.T) {
 			if err := sb.SetFault(method, sandbox.Fault{Late: sandbox.Duration(3 * time.Second)}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := sb.Pay(sandbox.PayRequest{QRPayload: qr.JSON(t)["qr_payload"].(string)}); err != nil {
+			if _, err := sb.Pay(sandbox.PayRequest{QRPayload: payload}); err != nil {
 				t.Fatal(err)
 			}
 			later := time.Now().Add(requery.MinAge + time.Second)
@@ -88,15 +75,7 @@ func TestUnpaidAndUnqueryableOrdersSettleNothing(t *testing.T) {
 	g, sb := gatewaytest.StartWithSandbox(t, gatewaytest.SandboxOptions{})
 	cfg := requery.Config{Pool: g.Pool, Settler: g.App.Settler, Provider: sb.Providers.Provider}
 	for i, method := range []string{"momo", "bank_qr"} {
-		ref := "HS-UNPAID-000" + string(rune('1'+i))
-		res := g.Do(t, "POST", "/v1/payments", g.Portal.TestKey, map[string]any{
-			"service": "GPLX-CAPDOI", "reference": ref,
-			"payer": map[string]any{"name": "A", "id_number": "001099012345"},
-		}, "Idempotency-Key", ref)
-		p := res.JSON(t)
-		if qr := g.Do(t, "POST", "/v1/payments/"+p["id"].(string)+"/qr", p["client_token"].(string), map[string]string{"method": method}); qr.Status != 200 {
-			t.Fatalf("qr %s = %d %s", method, qr.Status, qr.Body)
-		}
+		order(t, g, "HS-UNPAID-000"+string(rune('1'+i)), method)
 	}
 	issued := g.Count(t, `SELECT count(*) FROM payment_attempts WHERE outcome = 'issued'`)
 	later := time.Now().Add(requery.MinAge + time.Second)
@@ -113,6 +92,26 @@ func TestUnpaidAndUnqueryableOrdersSettleNothing(t *testing.T) {
 	if n := g.Count(t, `SELECT count(*) FROM journal_entries`); n != 0 {
 		t.Errorf("%d journal entries, want none", n)
 	}
+}
+
+// order creates a payment and asks for its QR code by method, which
+// issues the provider's order; it returns the payment id and the payload.
+func order(t *testing.T, g *gatewaytest.Gateway, ref, method string) (id, payload string) {
+	t.Helper()
+	res := g.Do(t, "POST", "/v1/payments", g.Portal.TestKey, map[string]any{
+		"service": "GPLX-CAPDOI", "reference": ref,
+		"payer": map[string]any{"name": "Nguyễn Văn An", "id_number": "001099012345"},
+	}, "Idempotency-Key", ref)
+	if res.Status != 201 {
+		t.Fatalf("create = %d %s", res.Status, res.Body)
+	}
+	p := res.JSON(t)
+	id = p["id"].(string)
+	qr := g.Do(t, "POST", "/v1/payments/"+id+"/qr", p["client_token"].(string), map[string]string{"method": method})
+	if qr.Status != 200 {
+		t.Fatalf("qr %s = %d %s", method, qr.Status, qr.Body)
+	}
+	return id, qr.JSON(t)["qr_payload"].(string)
 }
 
 func metrics(t *testing.T, base string) string {

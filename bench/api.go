@@ -205,8 +205,8 @@ func (e *Env) api(ctx context.Context, cfg Config, rep *Report) (map[string]*API
 			if ref.TPS > res.BestR.TPS {
 				res.BestR = ref
 			}
-			logf("  %-6s c=%-3d gateway %7.0f/s (p50 %s, p99 %s)   pgbench %7.0f/s   (medians of %d rounds)", r.name, c, l.PerSecond(),
-				l.Quantile(50).Round(10*time.Microsecond), l.Quantile(99).Round(10*time.Microsecond), ref.TPS, len(loads))
+			logf("  %-6s c=%-3d gateway %7.0f/s (p50 %s, p99 %s; CPU µs %s)   pgbench %7.0f/s (CPU µs %s)   (medians of %d rounds)", r.name, c, l.PerSecond(),
+				l.Quantile(50).Round(10*time.Microsecond), l.Quantile(99).Round(10*time.Microsecond), l.CPU, ref.TPS, ref.CPU, len(loads))
 		}
 		ratio := res.Best.PerSecond() / res.BestR.TPS
 		rep.add(Row{Scenario: r.scenario, Metric: "requests/s at best concurrency", Gateway: res.Best.PerSecond(), Reference: res.BestR.TPS,
@@ -214,12 +214,13 @@ func (e *Env) api(ctx context.Context, cfg Config, rep *Report) (map[string]*API
 			Note: fmt.Sprintf("gateway best at %d clients, pgbench %s at %d", res.Best.Workers, r.script, res.BestR.Clients)})
 		out[r.name] = res
 	}
-	lines := []string{"| endpoint | clients | gateway req/s | p50 | p99 | pgbench script | pgbench tps | ratio |", "|---|---:|---:|---:|---:|---|---:|---:|"}
+	lines := []string{"| endpoint | clients | gateway req/s | p50 | p99 | CPU µs/req: machine / gateway / wrk / rest | pgbench script | pgbench tps | CPU µs/tx: machine / – / pgbench / rest | ratio |",
+		"|---|---:|---:|---:|---:|---:|---|---:|---:|---:|"}
 	for _, name := range []string{"create", "read", "list"} {
 		res := out[name]
 		for i, l := range res.Levels {
-			lines = append(lines, fmt.Sprintf("| %s | %d | %.0f | %s | %s | %s | %.0f | %.2f× |", name, l.Workers, l.PerSecond(),
-				ms(l.Quantile(50)), ms(l.Quantile(99)), res.Refs[i].Script, res.Refs[i].TPS, l.PerSecond()/res.Refs[i].TPS))
+			lines = append(lines, fmt.Sprintf("| %s | %d | %.0f | %s | %s | %s | %s | %.0f | %s | %.2f× |", name, l.Workers, l.PerSecond(),
+				ms(l.Quantile(50)), ms(l.Quantile(99)), l.CPU, res.Refs[i].Script, res.Refs[i].TPS, res.Refs[i].CPU, l.PerSecond()/res.Refs[i].TPS))
 		}
 	}
 	gen := "wrk (bench/api.lua), closed loop, 2 threads"
@@ -227,7 +228,8 @@ func (e *Env) api(ctx context.Context, cfg Config, rep *Report) (map[string]*API
 		gen = "vegeta, closed loop (wrk was not found)"
 	}
 	lines = append(lines, "", "Load generator: "+gen+"; pgbench -M prepared -j 2 with the same number of clients. "+
-		fmt.Sprintf("Each figure is the median of %d rounds, gateway and pgbench taking turns to go first.", max(cfg.Rounds, 1)))
+		fmt.Sprintf("Each figure is the median of %d rounds, gateway and pgbench taking turns to go first. ", max(cfg.Rounds, 1))+
+		"CPU per request: the machine's busy time (/proc/stat), the gateway process's, the load generator's (rusage), and the rest, which is PostgreSQL's.")
 	rep.section("2–3. Create, read and list payments by concurrency", lines...)
 	return out, nil
 }

@@ -23,6 +23,7 @@ type Load struct {
 	Workers  int     // closed loop: concurrent clients
 	Offered  float64 // open loop: requests per second asked for
 	Achieved float64 // open loop: requests per second sent
+	CPU      CPU     // per request (wrk runs only)
 }
 
 // PerSecond is the rate of expected answers.

@@ -21,6 +21,7 @@ type PGBench struct {
 	Txns    int64
 	Failed  int64
 	Latency time.Duration // average
+	CPU     CPU           // per transaction
 }
 
 var (
@@ -49,6 +50,7 @@ func (e *Env) pgbench(ctx context.Context, script string, clients int, d time.Du
 	cmd.Env = childEnv()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := markCPU(0)
 	err := cmd.Run()
 	res := PGBench{Script: script, Clients: clients}
 	text := out.String()
@@ -65,6 +67,7 @@ func (e *Env) pgbench(ctx context.Context, script string, clients int, d time.Du
 		ms, _ := strconv.ParseFloat(m[1], 64)
 		res.Latency = time.Duration(ms * float64(time.Millisecond))
 	}
+	res.CPU = cpuSince(start, 0, cmd, res.Txns)
 	if err != nil || res.TPS == 0 {
 		return res, fmt.Errorf("pgbench %s -c %d: %v: %s", script, clients, err, lastLines(errb.String()+text, 6))
 	}

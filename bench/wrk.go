@@ -29,10 +29,14 @@ func (e *Env) wrkLoad(ctx context.Context, cfg Config, mode, arg string, clients
 		"--", mode, e.Portal.TestKey, arg)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
+	pid := e.Gateway.Pid()
+	start := markCPU(pid)
 	if err := cmd.Run(); err != nil {
 		return Load{}, fmt.Errorf("wrk %s: %v: %s", mode, err, lastLines(errb.String()+out.String(), 4))
 	}
-	return parseWrk(mode, clients, out.String())
+	l, err := parseWrk(mode, clients, out.String())
+	l.CPU = cpuSince(start, pid, cmd, l.Requests)
+	return l, err
 }
 
 // parseWrk reads the JSON line api.lua's done() prints after wrk's own

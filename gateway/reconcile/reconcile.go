@@ -239,8 +239,11 @@ func (sh *shard) classify(ctx context.Context, providers []string, from, to time
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	// A million rows a side hash in memory instead of spilling to disk; the
 	// statement is one big scan, where compiling it (JIT) costs more than
-	// it saves.
-	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'; SET LOCAL jit = off`); err != nil {
+	// it saves. The shards are the parallelism: each is one backend, as
+	// many as the cores, and parallel workers under them only fought for
+	// the same cores and passed every row through a queue (1.5 s against
+	// 2.2–2.7 s for a million lines on two cores).
+	if _, err := tx.Exec(ctx, `SET LOCAL work_mem = '256MB'; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0`); err != nil {
 		return Result{}, err
 	}
 	var res Result
@@ -466,17 +469,22 @@ func (c *copySource) Values() ([]any, error) {
 
 func (c *copySource) Err() error { return nil }
 
-// bloom is a fixed 16 MiB Bloom filter with four probes: under 0.1 % false
-// positives up to about ten million lines, more beyond (which only makes
-// the database check more lines, never miscounts).
+// bloom is a fixed 4 MiB blocked Bloom filter: a key's four bits lie in one
+// 64-byte block, so adding a key touches one cache line, and the whole
+// filter stays in cache (a 16 MiB filter with scattered bits cost a
+// quarter of the loader's time in cache misses, 150 ns a line against
+// 50). False positives: about 0.03 % at a million lines, 4 % at five
+// million; they only make the database check more lines, never miscount.
 type bloom struct {
-	bits []uint64
-	seed maphash.Seed
+	blocks [][8]uint64
+	seed   maphash.Seed
 }
 
-const bloomBits = 1 << 27
+const bloomBlocks = 1 << 16 // of 512 bits each
 
-func newBloom() bloom { return bloom{bits: make([]uint64, bloomBits/64), seed: maphash.MakeSeed()} }
+func newBloom() bloom {
+	return bloom{blocks: make([][8]uint64, bloomBlocks), seed: maphash.MakeSeed()}
+}
 
 // add records the key and says whether it may have been added before.
 func (b bloom) add(provider, txn string) bool {
@@ -486,14 +494,14 @@ func (b bloom) add(provider, txn string) bool {
 	h.WriteByte(0)
 	h.WriteString(txn)
 	x := h.Sum64()
-	h1, h2 := uint32(x), uint32(x>>32)|1
+	blk := &b.blocks[x%bloomBlocks]
 	seen := true
-	for i := uint32(0); i < 4; i++ {
-		bit := (h1 + i*h2) % bloomBits
+	for i := range 4 { // the block takes the low 18 bits, the probes 9 bits each of the next 36
+		bit := (x >> (18 + 9*i)) & 511
 		w, m := bit/64, uint64(1)<<(bit%64)
-		if b.bits[w]&m == 0 {
+		if blk[w]&m == 0 {
 			seen = false
-			b.bits[w] |= m
+			blk[w] |= m
 		}
 	}
 	return seen

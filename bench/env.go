@@ -36,7 +36,6 @@ type Env struct {
 	DBURL   string
 	Pool    *pgxpool.Pool
 	Portal  portals.Created
-	KeyHash string // hex SHA-256 of the test key, as api_keys stores it
 
 	Gateway *Gateway
 	Sandbox *exec.Cmd
@@ -122,9 +121,6 @@ func (e *Env) prepare(ctx context.Context) error {
 	// limiter's job to enforce, not what this benchmark measures: the bench
 	// portal gets a limit it cannot reach (the limiter still runs).
 	if _, err := pool.Exec(ctx, `UPDATE portals SET rate_per_minute = 1000000000 WHERE id = $1`, e.Portal.ID); err != nil {
-		return err
-	}
-	if err := pool.QueryRow(ctx, `SELECT encode(hash, 'hex') FROM api_keys WHERE portal_id = $1 AND NOT livemode`, e.Portal.ID).Scan(&e.KeyHash); err != nil {
 		return err
 	}
 	if err := pool.QueryRow(ctx, `SHOW server_version`).Scan(&e.PGVersion); err != nil {

@@ -22,7 +22,6 @@ func reconcileCmd(ctx context.Context, args []string) error {
 	from := fs.String("from", "", "start of the gateway-side window (RFC 3339); default: the report's first day, Vietnam time")
 	to := fs.String("to", "", "end of the gateway-side window (RFC 3339, exclusive); default: the day after the report's last")
 	asJSON := fs.Bool("json", false, "print the result as JSON")
-	shards := fs.Int("shards", reconcile.Shards, "connections loading and classifying the report at once (about the database server's free cores)")
 	dbURL := fs.String("database-url", "", "PostgreSQL URL (default: DATABASE_URL, else the private cluster of .data/)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -32,10 +31,7 @@ func reconcileCmd(ctx context.Context, args []string) error {
 	} else if *report == "" || fs.NArg() > 0 {
 		return errors.New("usage: civicpay reconcile [--from T] [--to T] [--json] [--report] FILE")
 	}
-	if *shards < 1 || *shards > 16 {
-		return errors.New("reconcile: --shards takes 1 to 16")
-	}
-	opt := reconcile.Options{Shards: *shards}
+	var opt reconcile.Options
 	for _, f := range []struct {
 		v   string
 		dst *time.Time
@@ -62,7 +58,7 @@ func reconcileCmd(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	pool, err := openPool(ctx, url, *shards+1)
+	pool, err := openPool(ctx, url, 2)
 	if err != nil {
 		return err
 	}

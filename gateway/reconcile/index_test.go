@@ -1,0 +1,41 @@
+package reconcile
+
+import (
+	"strconv"
+	"testing"
+)
+
+// Every key must keep one entry of its own through the table's growth, or
+// a report line would match another's callback.
+func TestIndexKeepsOneEntryPerKey(t *testing.T) {
+	t.Parallel()
+	x := newIndex()
+	momo, _ := x.provider("momo")
+	zalo, _ := x.provider("zalopay")
+	if again, _ := x.provider("momo"); again != momo || momo == zalo {
+		t.Fatalf("providers interned as %d, %d, %d", momo, again, zalo)
+	}
+	const n = 300_000 // grows the slots several times
+	for i := range n {
+		pos := x.get(momo, strconv.Itoa(i))
+		if pos != i {
+			t.Fatalf("key %d got entry %d", i, pos)
+		}
+		x.at(pos).amount = int64(i)
+	}
+	for i := range n {
+		pos := x.get(momo, strconv.Itoa(i))
+		if pos != i || x.at(pos).amount != int64(i) {
+			t.Fatalf("key %d found at %d holding %d", i, pos, x.at(pos).amount)
+		}
+	}
+	if pos := x.get(zalo, "7"); pos != n {
+		t.Errorf("the same id from another provider took entry %d, want a new one (%d)", pos, n)
+	}
+	if pos := x.get(momo, "7\x00"); pos != n+1 {
+		t.Errorf("an id with a trailing byte took entry %d, want a new one", pos)
+	}
+	if 2*x.n > len(x.slots) {
+		t.Errorf("%d entries in %d slots: more than half full", x.n, len(x.slots))
+	}
+}

@@ -99,6 +99,14 @@ var ErrHeader = errors.New("the report's header must be " + strings.Join(Header,
 // maxTxn bounds a transaction id; providers' are a few dozen bytes.
 const maxTxn = 1024
 
+// MaxSpan bounds the days one run reconciles: the index holds every
+// callback of the span, so a stray date years off must not pull in the
+// whole table. Reports are daily; a month is already a lot.
+const MaxSpan = 31 * 24 * time.Hour
+
+// ErrSpan is a report, or a window, longer than MaxSpan.
+var ErrSpan = errors.New("reconcile at most 31 days at once; split the report by day")
+
 // Run reconciles the report read from r.
 func Run(ctx context.Context, pool *pgxpool.Pool, r io.Reader, opt Options) (Result, error) {
 	src, err := newSource(r)
@@ -107,6 +115,9 @@ func Run(ctx context.Context, pool *pgxpool.Pool, r io.Reader, opt Options) (Res
 	}
 	m := &matcher{pool: pool, idx: newIndex(), opt: opt}
 	if !opt.From.IsZero() && !opt.To.IsZero() {
+		if opt.To.Sub(opt.From) > MaxSpan {
+			return Result{}, ErrSpan
+		}
 		if err := m.cover(ctx, opt.From, opt.To); err != nil {
 			return Result{}, err
 		}
@@ -170,7 +181,7 @@ func (m *matcher) match(ctx context.Context, lines <-chan []row) error {
 
 // line classifies one line, or sends it to the lookup.
 func (m *matcher) line(ctx context.Context, r *row) error {
-	if err := m.coverLine(ctx, r.at); err != nil {
+	if err := m.coverLine(ctx, r.line, r.at); err != nil {
 		return err
 	}
 	p, ok := m.idx.provider(r.provider)
@@ -202,7 +213,7 @@ func (m *matcher) line(ctx context.Context, r *row) error {
 
 // coverLine widens the index to the line's day unless Options fixed that
 // side of the window.
-func (m *matcher) coverLine(ctx context.Context, at time.Time) error {
+func (m *matcher) coverLine(ctx context.Context, line int64, at time.Time) error {
 	if !m.span.from.IsZero() && !at.Before(m.span.from.Add(Slack)) && at.Before(m.span.to.Add(-Slack)) {
 		return nil // the common case: a day already read
 	}
@@ -215,6 +226,18 @@ func (m *matcher) coverLine(ctx context.Context, at time.Time) error {
 	}
 	if !from.Before(to) {
 		return nil
+	}
+	if !m.span.from.IsZero() {
+		lo, hi := m.span.from.Add(Slack), m.span.to.Add(-Slack)
+		if from.Before(lo) {
+			lo = from
+		}
+		if to.After(hi) {
+			hi = to
+		}
+		if hi.Sub(lo) > MaxSpan {
+			return &LineError{Line: line, Err: ErrSpan}
+		}
 	}
 	return m.cover(ctx, from, to)
 }

@@ -169,7 +169,7 @@ func (s *Server) getPayment(c echo.Context) error {
 	}
 	return s.requireKey(func(c echo.Context) error {
 		who := principal(c)
-		p, err := payments.Get(ctx, s.deps.Pool, who.PortalID, who.Livemode, c.Param("id"))
+		p, err := s.get(ctx, who, c.Param("id"))
 		if err != nil {
 			return err
 		}
@@ -179,6 +179,15 @@ func (s *Server) getPayment(c echo.Context) error {
 		}
 		return c.JSON(http.StatusOK, v)
 	})(c)
+}
+
+// get reads one of the portal's payments, batched with other reads when
+// the gateway runs a Reader.
+func (s *Server) get(ctx context.Context, who portals.Principal, id string) (payments.Payment, error) {
+	if s.deps.Reader != nil {
+		return s.deps.Reader.Get(ctx, who.PortalID, who.Livemode, id)
+	}
+	return payments.Get(ctx, s.deps.Pool, who.PortalID, who.Livemode, id)
 }
 
 // widgetView is what the browser may see: no client token echo, no

@@ -16,6 +16,7 @@ import (
 	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/metrics"
+	"github.com/civicpay/civicpay/gateway/payments"
 	"github.com/civicpay/civicpay/gateway/portals"
 	"github.com/civicpay/civicpay/gateway/problem"
 	"github.com/civicpay/civicpay/gateway/routing"
@@ -44,6 +45,8 @@ type Deps struct {
 	Metrics *metrics.Metrics
 	// Settler records provider callbacks (group commit).
 	Settler *settlement.Settler
+	// Reader batches concurrent payment reads; nil reads one by one.
+	Reader *payments.Reader
 	// Router issues provider orders (POST /v1/payments/{id}/qr) and reports
 	// provider health; nil: no provider is configured.
 	Router *routing.Router

@@ -57,6 +57,7 @@ type App struct {
 	Server  *api.Server
 	River   *river.Client[pgx.Tx]
 	Settler *settlement.Settler
+	Reader  *payments.Reader
 	Hub     *stream.Hub
 	Outbox  *events.Outbox
 	cfg     Config
@@ -126,14 +127,16 @@ func New(cfg Config) (*App, error) {
 	m := metrics.New()
 	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log, Metrics: m}
 	requeryWorker.Settler = settler
-	deps = api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler, Metrics: m}
+	reader := &payments.Reader{Pool: cfg.Pool, Observe: func(n int) { m.ReadBatch.Observe(float64(n)) }}
+	deps = api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler, Reader: reader, Metrics: m}
 	if cfg.Adjust != nil {
 		cfg.Adjust(&deps)
 	}
-	return &App{Server: api.New(deps), River: rc, Settler: settler, Hub: hub, Outbox: outbox, cfg: cfg}, nil
+	return &App{Server: api.New(deps), River: rc, Settler: settler, Reader: reader, Hub: hub, Outbox: outbox, cfg: cfg}, nil
 }
 
-// Start runs the settler, the status hub and (when configured) River.
+// Start runs the settler, the payment reader, the status hub and (when
+// configured) River.
 func (a *App) Start(ctx context.Context) error {
 	ctx, a.cancel = context.WithCancel(ctx)
 	a.done = make(chan struct{})
@@ -146,6 +149,7 @@ func (a *App) Start(ctx context.Context) error {
 	go func() {
 		defer close(a.done)
 		go a.Hub.Run(ctx)
+		go a.Reader.Run(ctx)
 		a.Settler.Run(ctx)
 	}()
 	return nil

@@ -17,6 +17,7 @@ type Metrics struct {
 	Registry        *prometheus.Registry
 	HTTPDuration    *prometheus.HistogramVec
 	SettlementBatch prometheus.Histogram
+	ReadBatch       prometheus.Histogram
 	Callbacks       *prometheus.CounterVec
 }
 
@@ -33,11 +34,15 @@ func New() *Metrics {
 			Name: "civicpay_settlement_batch_size", Help: "Callbacks settled per group commit.",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
 		}),
+		ReadBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "civicpay_payment_read_batch_size", Help: "Payment reads (GET /v1/payments/{id}) answered per query.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
+		}),
 		Callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "civicpay_callbacks_total", Help: "Provider callbacks by provider and outcome.",
 		}, []string{"provider", "outcome"}),
 	}
-	r.MustRegister(m.HTTPDuration, m.SettlementBatch, m.Callbacks,
+	r.MustRegister(m.HTTPDuration, m.SettlementBatch, m.ReadBatch, m.Callbacks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -106,49 +106,19 @@ func (s *Server) createPayment(c echo.Context) error {
 	}
 	var res *idempotency.Stored
 	ctx := c.Request().Context()
+	call := payments.Call{Key: k, Who: principal(c), Req: req, Now: now}
 	err = pg.Retry(ctx, func() (err error) {
-		res, err = s.create(ctx, k, principal(c), req, now)
+		if s.deps.Creator != nil {
+			res, err = s.deps.Creator.Create(ctx, call)
+		} else {
+			res, err = payments.CreateOne(ctx, s.deps.Pool, call)
+		}
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	return respond(c, res.Status, res.Body, res.Replayed)
-}
-
-// create is the transaction of POST /v1/payments in three round trips
-// (pg.Pipeline): BEGIN, the idempotency claim and the service lookup
-// together; the payment's INSERT; the stored response and COMMIT together.
-// It returns the response, or the stored one when the key was taken.
-func (s *Server) create(ctx context.Context, k idempotency.Key, who portals.Principal, req payments.CreateRequest, now time.Time) (*idempotency.Stored, error) {
-	var claimed bool
-	var svc catalog.ServiceLookup
-	first := &pgx.Batch{}
-	idempotency.QueueClaim(first, k, &claimed)
-	catalog.QueueGetService(first, req.Service, &svc)
-	tx, err := pg.BeginPipeline(ctx, s.deps.Pool, first)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Close(ctx)
-	if !claimed {
-		stored, err := idempotency.Replay(ctx, tx.Conn, k)
-		if err != nil {
-			return nil, err
-		}
-		return stored, tx.Commit(ctx, &pgx.Batch{})
-	}
-	p, err := payments.Create(ctx, tx.Conn, who, req, svc, now)
-	if err != nil {
-		return nil, err
-	}
-	res := &idempotency.Stored{Status: http.StatusCreated}
-	if res.Body, err = marshal(nil, p.View()); err != nil {
-		return nil, err
-	}
-	last := &pgx.Batch{}
-	idempotency.QueueFinish(last, k, res.Status, res.Body)
-	return res, tx.Commit(ctx, last)
 }
 
 // getPayment serves both the portal (secret key) and its widget (client

@@ -47,6 +47,9 @@ type Deps struct {
 	Settler *settlement.Settler
 	// Reader batches concurrent payment reads; nil reads one by one.
 	Reader *payments.Reader
+	// Creator groups concurrent creations into shared transactions; nil
+	// creates one by one.
+	Creator *payments.Creator
 	// Router issues provider orders (POST /v1/payments/{id}/qr) and reports
 	// provider health; nil: no provider is configured.
 	Router *routing.Router

@@ -58,6 +58,7 @@ type App struct {
 	River   *river.Client[pgx.Tx]
 	Settler *settlement.Settler
 	Reader  *payments.Reader
+	Creator *payments.Creator
 	Hub     *stream.Hub
 	Outbox  *events.Outbox
 	cfg     Config
@@ -128,15 +129,17 @@ func New(cfg Config) (*App, error) {
 	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log, Metrics: m}
 	requeryWorker.Settler = settler
 	reader := &payments.Reader{Pool: cfg.Pool, Observe: func(n int) { m.ReadBatch.Observe(float64(n)) }}
-	deps = api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler, Reader: reader, Metrics: m}
+	creator := &payments.Creator{Pool: cfg.Pool, Observe: func(n int) { m.CreateBatch.Observe(float64(n)) }}
+	deps = api.Deps{Pool: cfg.Pool, Log: cfg.Log, PublicURL: cfg.PublicURL, Outbox: outbox, Hub: hub, Settler: settler,
+		Reader: reader, Creator: creator, Metrics: m}
 	if cfg.Adjust != nil {
 		cfg.Adjust(&deps)
 	}
-	return &App{Server: api.New(deps), River: rc, Settler: settler, Reader: reader, Hub: hub, Outbox: outbox, cfg: cfg}, nil
+	return &App{Server: api.New(deps), River: rc, Settler: settler, Reader: reader, Creator: creator, Hub: hub, Outbox: outbox, cfg: cfg}, nil
 }
 
-// Start runs the settler, the payment reader, the status hub and (when
-// configured) River.
+// Start runs the settler, the payment reader and creator, the status hub
+// and (when configured) River.
 func (a *App) Start(ctx context.Context) error {
 	ctx, a.cancel = context.WithCancel(ctx)
 	a.done = make(chan struct{})
@@ -150,6 +153,7 @@ func (a *App) Start(ctx context.Context) error {
 		defer close(a.done)
 		go a.Hub.Run(ctx)
 		go a.Reader.Run(ctx)
+		go a.Creator.Run(ctx)
 		a.Settler.Run(ctx)
 	}()
 	return nil

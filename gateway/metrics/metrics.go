@@ -18,6 +18,7 @@ type Metrics struct {
 	HTTPDuration    *prometheus.HistogramVec
 	SettlementBatch prometheus.Histogram
 	ReadBatch       prometheus.Histogram
+	CreateBatch     prometheus.Histogram
 	Callbacks       *prometheus.CounterVec
 }
 
@@ -38,11 +39,15 @@ func New() *Metrics {
 			Name: "civicpay_payment_read_batch_size", Help: "Payment reads (GET /v1/payments/{id}) answered per query.",
 			Buckets: []float64{1, 2, 4, 8, 16, 32, 64},
 		}),
+		CreateBatch: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name: "civicpay_payment_create_batch_size", Help: "Payments created (POST /v1/payments) per shared transaction.",
+			Buckets: []float64{1, 2, 4, 8, 16, 32},
+		}),
 		Callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "civicpay_callbacks_total", Help: "Provider callbacks by provider and outcome.",
 		}, []string{"provider", "outcome"}),
 	}
-	r.MustRegister(m.HTTPDuration, m.SettlementBatch, m.ReadBatch, m.Callbacks,
+	r.MustRegister(m.HTTPDuration, m.SettlementBatch, m.ReadBatch, m.CreateBatch, m.Callbacks,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

@@ -31,20 +31,27 @@ func (r *CreateRequest) Validate(now time.Time) error {
 // match the catalogue, a declared amount must be within the service's
 // bounds, and a computed one must equal the quote the payer was shown.
 func Create(ctx context.Context, tx pg.Querier, who portals.Principal, r CreateRequest, svc catalog.ServiceLookup, now time.Time) (Payment, error) {
+	p, err := prepare(ctx, tx, who, r, svc, now)
+	if err != nil {
+		return Payment{}, err
+	}
+	return translateInsert(insert(ctx, tx, p))
+}
+
+// prepare checks the request against its service and prices it: the
+// payment to insert. Only a computed amount reads the database (the quote).
+func prepare(ctx context.Context, tx pg.Querier, who portals.Principal, r CreateRequest, lookup catalog.ServiceLookup, now time.Time) (Payment, error) {
 	declared, errs := r.validateShape(now)
 	if len(errs) > 0 {
 		return Payment{}, errs
 	}
-	if errors.Is(svc.Err, catalog.ErrUnknownService) {
+	if errors.Is(lookup.Err, catalog.ErrUnknownService) {
 		return Payment{}, invalid.Errors{{Name: "service", Code: "unknown_service", Detail: "no service " + r.Service + " in GET /v1/services"}}
 	}
-	if svc.Err != nil {
-		return Payment{}, svc.Err
+	if lookup.Err != nil {
+		return Payment{}, lookup.Err
 	}
-	return create(ctx, tx, who, svc.Service, r, declared, now)
-}
-
-func create(ctx context.Context, tx pg.Querier, who portals.Principal, svc catalog.Service, r CreateRequest, declared *decimal.Decimal, now time.Time) (Payment, error) {
+	svc := lookup.Service
 	if errs := r.validateForService(svc); len(errs) > 0 {
 		return Payment{}, errs
 	}
@@ -63,13 +70,16 @@ func create(ctx context.Context, tx pg.Querier, who portals.Principal, svc catal
 	if r.ExpiresAt != nil {
 		expires = r.ExpiresAt.UTC()
 	}
-	p := Payment{
+	return Payment{
 		ID: ids.Payment(), PortalID: who.PortalID, Livemode: who.Livemode, Service: svc.Code, Agency: agency,
 		Kind: svc.Kind, Reference: r.Reference, QuoteID: r.Quote, Payer: *r.Payer, Amount: amount,
 		Description: r.Description, PaymentCode: paycode.Generate(rand.Reader), ClientToken: ids.New("ct", 32),
 		ExpiresAt: expires, ReturnURL: r.ReturnURL, Metadata: r.Metadata,
-	}
-	created, err := insert(ctx, tx, p)
+	}, nil
+}
+
+// translateInsert names the insert's failures the caller can act on.
+func translateInsert(created Payment, err error) (Payment, error) {
 	var ce *pg.ConstraintError
 	if errors.As(pg.Translate(err), &ce) && ce.Constraint == "payments_quote_id_key" {
 		return Payment{}, ErrQuoteUsed

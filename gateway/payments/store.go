@@ -37,13 +37,26 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, nullif($10, ''), nullif($11, ''), $1
 RETURNING ` + columns
 
 func insert(ctx context.Context, db pg.Querier, p Payment) (Payment, error) {
+	return scan(db.QueryRow(ctx, insertSQL, insertArgs(p)...))
+}
+
+// queueInsert is insert for a batch: *created is set when the batch runs.
+func queueInsert(b *pgx.Batch, p Payment, created *Payment) {
+	b.Queue(insertSQL, insertArgs(p)...).QueryRow(func(row pgx.Row) error {
+		var err error
+		*created, err = scan(row)
+		return err
+	})
+}
+
+func insertArgs(p Payment) []any {
 	meta := p.Metadata
 	if meta == nil {
 		meta = map[string]string{}
 	}
-	return scan(db.QueryRow(ctx, insertSQL, p.ID, p.PortalID, p.Livemode, p.Service, p.Agency, string(p.Kind), p.Reference, p.QuoteID,
+	return []any{p.ID, p.PortalID, p.Livemode, p.Service, p.Agency, string(p.Kind), p.Reference, p.QuoteID,
 		p.Payer.Name, p.Payer.IDNumber, p.Payer.TaxCode, p.Amount, p.Description, p.PaymentCode, p.ClientToken,
-		p.ExpiresAt, p.ReturnURL, meta))
+		p.ExpiresAt, p.ReturnURL, meta}
 }
 
 // Get returns a payment of the portal in the given mode; another portal's

@@ -126,3 +126,69 @@ func Prune(ctx context.Context, db pg.Querier, now time.Time) (int64, error) {
 	tag, err := db.Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, now.Add(-Retention))
 	return tag.RowsAffected(), err
 }
+
+// claimManySQL is claimSQL for many keys in one statement; rows are
+// claimed in the order given. A key given twice is claimed once.
+const claimManySQL = `
+INSERT INTO idempotency_keys (portal_id, livemode, key, method, path, request_hash, status, response_body)
+SELECT portal_id, livemode, key, method, path, request_hash, 0, ''
+FROM unnest($1::text[], $2::bool[], $3::text[], $4::text[], $5::text[], $6::bytea[])
+    AS k(portal_id, livemode, key, method, path, request_hash)
+ON CONFLICT DO NOTHING
+RETURNING portal_id, livemode, key`
+
+// QueueClaimMany is QueueClaim for many keys in one statement: once the
+// batch has run, claimed[i] says whether keys[i]'s work is the caller's.
+// Of two equal keys, the first is claimed.
+func QueueClaimMany(b *pgx.Batch, keys []Key, claimed []bool) {
+	var c struct {
+		portals, keys, methods, paths []string
+		live                          []bool
+		hashes                        [][]byte
+	}
+	for _, k := range keys {
+		c.portals, c.live, c.keys = append(c.portals, k.PortalID), append(c.live, k.Livemode), append(c.keys, k.Key)
+		c.methods, c.paths, c.hashes = append(c.methods, k.Method), append(c.paths, k.Path), append(c.hashes, k.Hash)
+	}
+	b.Queue(claimManySQL, c.portals, c.live, c.keys, c.methods, c.paths, c.hashes).Query(func(rows pgx.Rows) error {
+		won := map[ident]bool{}
+		for rows.Next() {
+			var k ident
+			if err := rows.Scan(&k.portal, &k.live, &k.key); err != nil {
+				return err
+			}
+			won[k] = true
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for i, k := range keys {
+			id := ident{k.PortalID, k.Livemode, k.Key}
+			claimed[i] = won[id]
+			delete(won, id) // a twin further on is not the claimer
+		}
+		return nil
+	})
+}
+
+// ident is a key's identity in the table.
+type ident struct {
+	portal string
+	live   bool
+	key    string
+}
+
+// finishManySQL is finishSQL for many keys in one statement.
+const finishManySQL = `
+UPDATE idempotency_keys k SET status = u.status, response_body = u.body
+FROM unnest($1::text[], $2::bool[], $3::text[], $4::int[], $5::bytea[]) AS u(portal_id, livemode, key, status, body)
+WHERE k.portal_id = u.portal_id AND k.livemode = u.livemode AND k.key = u.key`
+
+// QueueFinishMany is QueueFinish for many keys in one statement.
+func QueueFinishMany(b *pgx.Batch, keys []Key, status []int32, bodies [][]byte) {
+	portals, live, ks := make([]string, len(keys)), make([]bool, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		portals[i], live[i], ks[i] = k.PortalID, k.Livemode, k.Key
+	}
+	b.Queue(finishManySQL, portals, live, ks, status, bodies)
+}

@@ -51,7 +51,10 @@ func serve(ctx context.Context, args []string) error {
 		demo := &demoportal.Portal{Gateway: "http://" + cfg.Addr, SecretKey: cfg.DemoKey, WebhookSecret: cfg.DemoWebhookSecret, Log: log}
 		demo.Routes(func(method, path string, h http.HandlerFunc) { gw.Server.Echo.Add(method, path, echo.WrapHandler(h)) })
 	}
-	if err := gw.Start(ctx); err != nil {
+	// The background parts (settler, reader, creator, River) outlive the
+	// signal: requests still draining during Shutdown wait on them, and
+	// gw.Stop ends them after.
+	if err := gw.Start(context.WithoutCancel(ctx)); err != nil {
 		return err
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)

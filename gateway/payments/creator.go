@@ -68,9 +68,9 @@ func CreateOne(ctx context.Context, pool *pgxpool.Pool, c Call) (*idempotency.St
 // trips and one commit (one INSERT claims all their keys, an INSERT per
 // payment, one UPDATE stores all their responses). Per request, that
 // shares out the round trips, the statements and, above all, the commit's
-// WAL flush. A group that fails (a deadlock
-// between two groups claiming the same keys, a constraint) is rolled back
-// and its requests are created one by one, so none fails for a neighbour.
+// WAL flush. A group that fails (a key locked elsewhere past the lock
+// timeout, a constraint) is rolled back and its requests are created one
+// by one, each by its own caller, so none fails or waits for a neighbour.
 // The idempotency guarantees are those of CreateOne: a key is claimed by an
 // INSERT in the transaction that stores its response.
 type Creator struct {
@@ -96,6 +96,9 @@ type createRequest struct {
 type createResult struct {
 	res *idempotency.Stored
 	err error
+	// alone sends the request back to run on its own, in its caller's
+	// goroutine and context: the group failed, or could not place it.
+	alone bool
 }
 
 func (c *Creator) init() {
@@ -138,6 +141,9 @@ func (c *Creator) Create(ctx context.Context, call Call) (*idempotency.Stored, e
 	}
 	select {
 	case r := <-req.done:
+		if r.alone {
+			return CreateOne(ctx, c.Pool, call)
+		}
 		return r.res, r.err
 	case <-ctx.Done():
 		return nil, ctx.Err()
@@ -167,8 +173,9 @@ func (c *Creator) loop(ctx context.Context) {
 	}
 }
 
-// process answers every request of the batch: from the group, or one by
-// one when the group failed or could not place it.
+// process answers every request of the batch: from the group, or, when
+// the group failed or could not place it, by sending it back to run on its
+// own (so one slow request cannot hold up the worker).
 func (c *Creator) process(ctx context.Context, batch []*createRequest) {
 	if c.Observe != nil {
 		c.Observe(len(batch))
@@ -176,8 +183,7 @@ func (c *Creator) process(ctx context.Context, batch []*createRequest) {
 	results, err := c.group(ctx, batch)
 	for i, req := range batch {
 		if err != nil || results[i] == nil {
-			res, err := CreateOne(ctx, c.Pool, req.Call)
-			req.done <- createResult{res, err}
+			req.done <- createResult{alone: true}
 			continue
 		}
 		req.done <- *results[i]
@@ -213,7 +219,7 @@ func (c *Creator) group(ctx context.Context, batch []*createRequest) ([]*createR
 		if errors.Is(err, pgx.ErrNoRows) {
 			continue // the key's twin was refused: this one tries for itself
 		}
-		g.results[i] = &createResult{stored, err}
+		g.results[i] = &createResult{res: stored, err: err}
 	}
 	return g.results, nil
 }
@@ -241,6 +247,10 @@ func (g *groupTx) begin(ctx context.Context, pool *pgxpool.Pool) (*pg.Pipeline, 
 	}
 	won := make([]bool, len(order))
 	first := &pgx.Batch{}
+	// A key held by a long transaction elsewhere must not stall the whole
+	// group: past the timeout the group fails and its requests run one by
+	// one, so only that key's request waits.
+	first.Queue(groupLockTimeout)
 	idempotency.QueueClaimMany(first, keys, won)
 	g.services = map[string]*catalog.ServiceLookup{}
 	for _, req := range g.batch {
@@ -303,6 +313,8 @@ func (g *groupTx) finish() (*pgx.Batch, error) {
 	}
 	return b, nil
 }
+
+const groupLockTimeout = `SET LOCAL lock_timeout = '1s'`
 
 // unclaimSQL gives back the key of a request refused after its claim, in
 // the group's transaction.

@@ -101,3 +101,66 @@ func TestCreatorGroupsAndKeepsIdempotency(t *testing.T) {
 		t.Errorf("%d concurrent creations never shared a transaction", len(calls))
 	}
 }
+
+// A key locked by a long transaction elsewhere holds up only its own
+// request: its group times out on the lock and the others are created one
+// by one while the lock is still held.
+func TestCreatorDoesNotStallAGroupOnOneLockedKey(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pool := pgtest.New(t)
+	if _, err := pool.Exec(ctx, readerFixtures); err != nil {
+		t.Fatal(err)
+	}
+	c := &Creator{Pool: pool, Workers: 1}
+	go c.Run(ctx)
+	for c.running.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	who := portals.Principal{PortalID: "por_portalAAAA0001", Agencies: map[string]bool{"KBNN-HCM": true}}
+	call := func(key string) Call {
+		return Call{Who: who, Now: time.Now(),
+			Key: idempotency.Key{PortalID: who.PortalID, Key: key, Method: "POST", Path: "/v1/payments", Hash: idempotency.Hash([]byte(key))},
+			Req: CreateRequest{Service: "HT-KHAISINH", Reference: "HS-2026-" + key, Payer: &Payer{Name: "An", IDNumber: "001099012345"}}}
+	}
+	// Another session claims "stuck" and does not commit.
+	held, err := pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Rollback(ctx)
+	if _, err := held.Exec(ctx, claimSQLForTest, who.PortalID, "STUCK"); err != nil {
+		t.Fatal(err)
+	}
+	stuck := make(chan error, 1)
+	go func() { _, err := c.Create(ctx, call("STUCK")); stuck <- err }()
+	others := make(chan error, 8)
+	for i := range 8 {
+		go func() { _, err := c.Create(ctx, call(fmt.Sprintf("FREE%d", i))); others <- err }()
+	}
+	for range 8 {
+		select {
+		case err := <-others:
+			if err != nil {
+				t.Errorf("a free key: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("free keys still waiting on the locked one")
+		}
+	}
+	select {
+	case err := <-stuck:
+		t.Fatalf("the locked key's request finished while the lock was held: %v", err)
+	default:
+	}
+	if err := held.Rollback(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-stuck; err != nil {
+		t.Errorf("the locked key, once free: %v", err)
+	}
+}
+
+const claimSQLForTest = `INSERT INTO idempotency_keys (portal_id, livemode, key, method, path, request_hash, status, response_body)
+VALUES ($1, false, $2, 'POST', '/v1/payments', '\x00', 0, '')`

@@ -12,7 +12,10 @@ import (
 // received order over the day's rows, streamed, never all in memory at
 // once on either side.
 const loadSQL = `
-SELECT provider, provider_txn_id, amount::bigint, succeeded, outcome, received_at
+SELECT provider, provider_txn_id,
+       -- numeric(20,0) can exceed bigint; such an amount equals no report line's
+       CASE WHEN abs(amount) > 9223372036854775807 THEN -1 ELSE amount END::bigint,
+       succeeded, outcome, received_at
 FROM provider_callbacks
 WHERE received_at >= $1 AND received_at < $2`
 
@@ -95,7 +98,7 @@ func (m *matcher) load(ctx context.Context, from, to time.Time) error {
 // says for the lines that have none whether their order names one of our
 // payments.
 const lookupSQL = `
-SELECT r.n, c.found IS NOT NULL, c.amount::bigint, coalesce(c.succeeded, false), coalesce(c.outcome, ''),
+SELECT r.n, c.found IS NOT NULL, CASE WHEN abs(c.amount) > 9223372036854775807 THEN -1 ELSE c.amount END::bigint, coalesce(c.succeeded, false), coalesce(c.outcome, ''),
        c.found IS NULL AND EXISTS (SELECT 1 FROM payments p WHERE p.id = r.payment)
 FROM unnest($1::int[], $2::text[], $3::text[], $4::text[]) AS r(n, provider, txn, payment)
 LEFT JOIN LATERAL (

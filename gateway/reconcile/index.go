@@ -126,7 +126,7 @@ func (x *index) get(provider uint8, txn string) int {
 // store copies txn into the arena and returns where it is.
 func (x *index) store(txn string) uint32 {
 	last := len(x.arena) - 1
-	if last < 0 || len(x.arena[last])+len(txn) > arenaLen {
+	if last < 0 || len(x.arena[last])+len(txn) >= arenaLen { // an offset is always < arenaLen, even for ""
 		x.arena = append(x.arena, make([]byte, 0, arenaLen))
 		last++
 	}

@@ -1,7 +1,9 @@
 package reconcile
 
 import (
+	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -37,5 +39,31 @@ func TestIndexKeepsOneEntryPerKey(t *testing.T) {
 	}
 	if 2*x.n > len(x.slots) {
 		t.Errorf("%d entries in %d slots: more than half full", x.n, len(x.slots))
+	}
+}
+
+// Ids that fill an arena piece to its very end, and an empty id after
+// them, must each be found again as themselves.
+func TestIndexArenaPieceBoundaries(t *testing.T) {
+	t.Parallel()
+	x := newIndex()
+	p, _ := x.provider("vnpay")
+	var ids []string
+	for i := range arenaLen / maxTxn { // exactly one piece's worth
+
+		id := strings.Repeat(string(rune('a'+i%26)), maxTxn-4) + fmt.Sprintf("%04d", i)
+		ids = append(ids, id)
+	}
+	ids = append(ids, "")
+	for i, id := range ids {
+		if n := x.get(p, id); n != i {
+			t.Fatalf("id %d took entry %d", i, n)
+		}
+	}
+	for i, id := range ids {
+		n := x.get(p, id)
+		if n != i || string(x.txnOf(x.at(n))) != id {
+			t.Fatalf("id %d found at %d reading %.12q…", i, n, x.txnOf(x.at(n)))
+		}
 	}
 }

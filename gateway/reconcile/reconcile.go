@@ -5,8 +5,9 @@
 // one record at a time) and each line is classified as it is read. Lines
 // the index cannot place (callbacks received long before or after the
 // window, unknown orders) are looked up by key in batches. Memory follows
-// the day's callbacks, not the report's length, and the database does two
-// scans instead of loading and joining a million-row staging table.
+// the callbacks of the report's days (plus the report's keys that match
+// none of them), and the database does a scan and a few lookups instead of
+// loading and joining a million-row staging table.
 //
 // The report is CSV with the header
 //
@@ -141,6 +142,9 @@ func Run(ctx context.Context, pool *pgxpool.Pool, r io.Reader, opt Options) (Res
 	if res.To.IsZero() {
 		res.To = dayOf(src.max).AddDate(0, 0, 1)
 	}
+	if res.To.Sub(res.From) > MaxSpan {
+		return Result{}, ErrSpan
+	}
 	if err := m.cover(ctx, res.From, res.To); err != nil {
 		return Result{}, err
 	}
@@ -226,6 +230,9 @@ func (m *matcher) coverLine(ctx context.Context, line int64, at time.Time) error
 	}
 	if !from.Before(to) {
 		return nil
+	}
+	if to.Sub(from) > MaxSpan {
+		return &LineError{Line: line, Err: ErrSpan}
 	}
 	if !m.span.from.IsZero() {
 		lo, hi := m.span.from.Add(Slack), m.span.to.Add(-Slack)

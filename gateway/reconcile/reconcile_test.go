@@ -149,3 +149,20 @@ func TestRunWidensToEveryDayOfTheReport(t *testing.T) {
 		t.Errorf("window given: got  %+v\nwant %+v", res, want)
 	}
 }
+
+// A window given on one side only must not let a stray date on the other
+// side pull years of callbacks into memory either.
+func TestRunRefusesOneSidedWindowsOverAMonth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.New(t)
+	from := time.Date(2026, 11, 20, 0, 0, 0, 0, reconcile.ICT)
+	report := "provider,txn_id,order_id,amount,status,time\nmomo,1,o,8000,success,2099-01-01 01:00:00\n"
+	if _, err := reconcile.Run(ctx, pool, strings.NewReader(report), reconcile.Options{From: from}); !errors.Is(err, reconcile.ErrSpan) {
+		t.Errorf("--from 2026 and a line of 2099: %v", err)
+	}
+	report = "provider,txn_id,order_id,amount,status,time\nmomo,1,o,8000,success,0001-01-02 01:00:00\n"
+	if _, err := reconcile.Run(ctx, pool, strings.NewReader(report), reconcile.Options{To: from}); !errors.Is(err, reconcile.ErrSpan) {
+		t.Errorf("--to 2026 and a line of year 1: %v", err)
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +16,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/idempotency"
 	"github.com/civicpay/civicpay/gateway/pg"
 	"github.com/civicpay/civicpay/gateway/portals"
+	"github.com/civicpay/civicpay/internal/batch"
 )
 
 // Call is one POST /v1/payments: its idempotency key, its portal, its body
@@ -83,9 +83,8 @@ type Creator struct {
 	// Observe, when set, is told each group's size.
 	Observe func(calls int)
 
-	once    sync.Once
-	in      chan *createRequest
-	running atomic.Int32
+	once sync.Once
+	q    *batch.Queue[*createRequest]
 }
 
 type createRequest struct {
@@ -109,7 +108,7 @@ func (c *Creator) init() {
 		if c.Workers <= 0 {
 			c.Workers = 2
 		}
-		c.in = make(chan *createRequest, c.MaxBatch*c.Workers)
+		c.q = batch.New(c.MaxBatch, c.Workers, c.process)
 	})
 }
 
@@ -117,27 +116,20 @@ func (c *Creator) init() {
 // (and after), Create creates on its own.
 func (c *Creator) Run(ctx context.Context) {
 	c.init()
-	c.running.Add(1)
-	defer c.running.Add(-1)
-	var wg sync.WaitGroup
-	for range c.Workers {
-		wg.Go(func() { c.loop(ctx) })
-	}
-	wg.Wait()
+	c.q.Run(ctx)
 }
 
 // Create is CreateOne, grouped with whatever other creations are waiting.
 // A computed amount (a quote) reads the quote in the transaction, so such
 // a request runs on its own.
 func (c *Creator) Create(ctx context.Context, call Call) (*idempotency.Stored, error) {
-	if c.running.Load() == 0 || call.Req.Quote != nil {
+	c.init()
+	if !c.q.Running() || call.Req.Quote != nil {
 		return CreateOne(ctx, c.Pool, call)
 	}
 	req := &createRequest{Call: call, done: make(chan createResult, 1)}
-	select {
-	case c.in <- req:
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if err := c.q.Submit(ctx, req); err != nil {
+		return nil, err
 	}
 	select {
 	case r := <-req.done:
@@ -150,38 +142,15 @@ func (c *Creator) Create(ctx context.Context, call Call) (*idempotency.Stored, e
 	}
 }
 
-func (c *Creator) loop(ctx context.Context) {
-	batch := make([]*createRequest, 0, c.MaxBatch)
-	for {
-		batch = batch[:0]
-		select {
-		case <-ctx.Done():
-			return
-		case req := <-c.in:
-			batch = append(batch, req)
-		}
-	drain:
-		for len(batch) < c.MaxBatch {
-			select {
-			case req := <-c.in:
-				batch = append(batch, req)
-			default:
-				break drain
-			}
-		}
-		c.process(context.WithoutCancel(ctx), batch)
-	}
-}
-
 // process answers every request of the batch: from the group, or, when
 // the group failed or could not place it, by sending it back to run on its
 // own (so one slow request cannot hold up the worker).
-func (c *Creator) process(ctx context.Context, batch []*createRequest) {
+func (c *Creator) process(ctx context.Context, reqs []*createRequest) {
 	if c.Observe != nil {
-		c.Observe(len(batch))
+		c.Observe(len(reqs))
 	}
-	results, err := c.group(ctx, batch)
-	for i, req := range batch {
+	results, err := c.group(ctx, reqs)
+	for i, req := range reqs {
 		if err != nil || results[i] == nil {
 			req.done <- createResult{alone: true}
 			continue
@@ -192,8 +161,8 @@ func (c *Creator) process(ctx context.Context, batch []*createRequest) {
 
 // group runs the batch as one transaction. A nil result is a request to
 // run on its own (its key's twin in the group gave the key back).
-func (c *Creator) group(ctx context.Context, batch []*createRequest) ([]*createResult, error) {
-	g := &groupTx{batch: batch, results: make([]*createResult, len(batch)), created: make([]Payment, len(batch))}
+func (c *Creator) group(ctx context.Context, reqs []*createRequest) ([]*createResult, error) {
+	g := &groupTx{batch: reqs, results: make([]*createResult, len(reqs)), created: make([]Payment, len(reqs))}
 	tx, err := g.begin(ctx, c.Pool)
 	if err != nil {
 		return nil, err
@@ -211,7 +180,7 @@ func (c *Creator) group(ctx context.Context, batch []*createRequest) ([]*createR
 	}
 	// Replays run on the group's connection, now out of its transaction:
 	// taking a second one while holding this could exhaust the pool.
-	for i, req := range batch {
+	for i, req := range reqs {
 		if g.claimed[i] {
 			continue
 		}

@@ -1,7 +1,6 @@
 package payments
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -11,7 +10,6 @@ import (
 	"github.com/civicpay/civicpay/gateway/idempotency"
 	"github.com/civicpay/civicpay/gateway/invalid"
 	"github.com/civicpay/civicpay/gateway/portals"
-	"github.com/civicpay/civicpay/internal/pgtest"
 )
 
 // Concurrent creations share transactions, and every idempotency rule of
@@ -20,25 +18,12 @@ import (
 // left free.
 func TestCreatorGroupsAndKeepsIdempotency(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pool := pgtest.New(t)
-	if _, err := pool.Exec(ctx, readerFixtures); err != nil {
-		t.Fatal(err)
-	}
+	ctx, pool := fixtureDB(t)
 	var mu sync.Mutex
 	most := 0
 	c := &Creator{Pool: pool, Workers: 1, Observe: func(n int) { mu.Lock(); most = max(most, n); mu.Unlock() }}
-	go c.Run(ctx)
-	for c.running.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	who := portals.Principal{PortalID: "por_portalAAAA0001", Agencies: map[string]bool{"KBNN-HCM": true}}
-	call := func(key, service, ref string) Call {
-		return Call{Who: who, Now: time.Now(),
-			Key: idempotency.Key{PortalID: who.PortalID, Key: key, Method: "POST", Path: "/v1/payments", Hash: idempotency.Hash([]byte(service + ref))},
-			Req: CreateRequest{Service: service, Reference: ref, Payer: &Payer{Name: "Nguyễn Văn An", IDNumber: "001099012345"}}}
-	}
+	c.init()
+	start(ctx, c.Run, c.q.Running)
 	var calls []Call
 	for i := range 20 {
 		calls = append(calls, call(fmt.Sprintf("own-%d", i), "HT-KHAISINH", fmt.Sprintf("HS-2026-%05d", i)))
@@ -107,23 +92,11 @@ func TestCreatorGroupsAndKeepsIdempotency(t *testing.T) {
 // by one while the lock is still held.
 func TestCreatorDoesNotStallAGroupOnOneLockedKey(t *testing.T) {
 	t.Parallel()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	pool := pgtest.New(t)
-	if _, err := pool.Exec(ctx, readerFixtures); err != nil {
-		t.Fatal(err)
-	}
+	ctx, pool := fixtureDB(t)
 	c := &Creator{Pool: pool, Workers: 1}
-	go c.Run(ctx)
-	for c.running.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
-	who := portals.Principal{PortalID: "por_portalAAAA0001", Agencies: map[string]bool{"KBNN-HCM": true}}
-	call := func(key string) Call {
-		return Call{Who: who, Now: time.Now(),
-			Key: idempotency.Key{PortalID: who.PortalID, Key: key, Method: "POST", Path: "/v1/payments", Hash: idempotency.Hash([]byte(key))},
-			Req: CreateRequest{Service: "HT-KHAISINH", Reference: "HS-2026-" + key, Payer: &Payer{Name: "An", IDNumber: "001099012345"}}}
-	}
+	c.init()
+	start(ctx, c.Run, c.q.Running)
+	byKey := func(key string) Call { return call(key, "HT-KHAISINH", "HS-2026-"+key) }
 	// Another session claims "stuck" and does not commit.
 	held, err := pool.Begin(ctx)
 	if err != nil {
@@ -134,10 +107,10 @@ func TestCreatorDoesNotStallAGroupOnOneLockedKey(t *testing.T) {
 		t.Fatal(err)
 	}
 	stuck := make(chan error, 1)
-	go func() { _, err := c.Create(ctx, call("STUCK")); stuck <- err }()
+	go func() { _, err := c.Create(ctx, byKey("STUCK")); stuck <- err }()
 	others := make(chan error, 8)
 	for i := range 8 {
-		go func() { _, err := c.Create(ctx, call(fmt.Sprintf("FREE%d", i))); others <- err }()
+		go func() { _, err := c.Create(ctx, byKey(fmt.Sprintf("FREE%d", i))); others <- err }()
 	}
 	for range 8 {
 		select {
@@ -160,6 +133,16 @@ func TestCreatorDoesNotStallAGroupOnOneLockedKey(t *testing.T) {
 	if err := <-stuck; err != nil {
 		t.Errorf("the locked key, once free: %v", err)
 	}
+}
+
+// who may collect for the fixtures' agency.
+var who = portals.Principal{PortalID: "por_portalAAAA0001", Agencies: map[string]bool{"KBNN-HCM": true}}
+
+// call is a creation by who under key, its body hashed from service and ref.
+func call(key, service, ref string) Call {
+	return Call{Who: who, Now: time.Now(),
+		Key: idempotency.Key{PortalID: who.PortalID, Key: key, Method: "POST", Path: "/v1/payments", Hash: idempotency.Hash([]byte(service + ref))},
+		Req: CreateRequest{Service: service, Reference: ref, Payer: &Payer{Name: "Nguyễn Văn An", IDNumber: "001099012345"}}}
 }
 
 const claimSQLForTest = `INSERT INTO idempotency_keys (portal_id, livemode, key, method, path, request_hash, status, response_body)

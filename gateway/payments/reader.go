@@ -4,9 +4,10 @@ import (
 	"context"
 	"maps"
 	"sync"
-	"sync/atomic"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/civicpay/civicpay/internal/batch"
 )
 
 // Reader answers Get for concurrent requests with one query per batch, as
@@ -24,9 +25,8 @@ type Reader struct {
 	// Observe, when set, is told each query's batch size.
 	Observe func(reads int)
 
-	once    sync.Once
-	in      chan *getRequest
-	running atomic.Int32
+	once sync.Once
+	q    *batch.Queue[*getRequest]
 }
 
 type getRequest struct {
@@ -49,7 +49,7 @@ func (r *Reader) init() {
 		if r.Workers <= 0 {
 			r.Workers = 2
 		}
-		r.in = make(chan *getRequest, r.MaxBatch*r.Workers)
+		r.q = batch.New(r.MaxBatch, r.Workers, r.fetch)
 	})
 }
 
@@ -57,25 +57,18 @@ func (r *Reader) init() {
 // runs (and after), Get reads on its own.
 func (r *Reader) Run(ctx context.Context) {
 	r.init()
-	var wg sync.WaitGroup
-	r.running.Add(1)
-	defer r.running.Add(-1)
-	for range r.Workers {
-		wg.Go(func() { r.loop(ctx) })
-	}
-	wg.Wait()
+	r.q.Run(ctx)
 }
 
 // Get is the package's Get, batched with whatever other reads are waiting.
 func (r *Reader) Get(ctx context.Context, portalID string, livemode bool, id string) (Payment, error) {
-	if r.running.Load() == 0 {
+	r.init()
+	if !r.q.Running() {
 		return Get(ctx, r.Pool, portalID, livemode, id)
 	}
 	req := &getRequest{portal: portalID, live: livemode, id: id, done: make(chan getResult, 1)}
-	select {
-	case r.in <- req:
-	case <-ctx.Done():
-		return Payment{}, ctx.Err()
+	if err := r.q.Submit(ctx, req); err != nil {
+		return Payment{}, err
 	}
 	select {
 	case res := <-req.done:
@@ -85,43 +78,20 @@ func (r *Reader) Get(ctx context.Context, portalID string, livemode bool, id str
 	}
 }
 
-func (r *Reader) loop(ctx context.Context) {
-	batch := make([]*getRequest, 0, r.MaxBatch)
-	for {
-		batch = batch[:0]
-		select {
-		case <-ctx.Done():
-			return
-		case req := <-r.in:
-			batch = append(batch, req)
-		}
-	drain:
-		for len(batch) < r.MaxBatch {
-			select {
-			case req := <-r.in:
-				batch = append(batch, req)
-			default:
-				break drain
-			}
-		}
-		r.fetch(context.WithoutCancel(ctx), batch)
-	}
-}
-
 // batchSQL reads the batch's payments by id; whose they are is checked
 // per request, so another portal's payment is not found, as with Get.
 const batchSQL = `SELECT ` + columns + ` FROM payments WHERE id = ANY($1::text[])`
 
-func (r *Reader) fetch(ctx context.Context, batch []*getRequest) {
-	ids := make([]string, len(batch))
-	for i, req := range batch {
+func (r *Reader) fetch(ctx context.Context, reads []*getRequest) {
+	ids := make([]string, len(reads))
+	for i, req := range reads {
 		ids[i] = req.id
 	}
 	if r.Observe != nil {
-		r.Observe(len(batch))
+		r.Observe(len(reads))
 	}
 	found, err := r.query(ctx, ids)
-	for _, req := range batch {
+	for _, req := range reads {
 		res := getResult{err: err}
 		if err == nil {
 			p, ok := found[req.id]

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"github.com/civicpay/civicpay/internal/pgtest"
 )
 
@@ -24,23 +26,37 @@ SELECT 'pay_rd' || lpad(i::text, 20, '0'), CASE WHEN i % 2 = 0 THEN 'por_portalA
        jsonb_build_object('n', i::text)
 FROM generate_series(1, 60) AS i;`
 
-// Concurrent reads share queries, and each still gets exactly its own
-// portal's payment in its own mode, as Get would answer it.
-func TestReaderBatchesAndKeepsPortalsApart(t *testing.T) {
-	t.Parallel()
+// fixtureDB is a database holding readerFixtures, and a context that ends
+// with the test.
+func fixtureDB(t *testing.T) (context.Context, *pgxpool.Pool) {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	t.Cleanup(cancel)
 	pool := pgtest.New(t)
 	if _, err := pool.Exec(ctx, readerFixtures); err != nil {
 		t.Fatal(err)
 	}
+	return ctx, pool
+}
+
+// start runs a Reader's or Creator's workers until ctx ends and returns
+// once they take requests, so the test's requests are batched.
+func start(ctx context.Context, run func(context.Context), running func() bool) {
+	go run(ctx)
+	for !running() {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Concurrent reads share queries, and each still gets exactly its own
+// portal's payment in its own mode, as Get would answer it.
+func TestReaderBatchesAndKeepsPortalsApart(t *testing.T) {
+	t.Parallel()
+	ctx, pool := fixtureDB(t)
 	var mu sync.Mutex
 	var batches []int
 	r := &Reader{Pool: pool, Workers: 1, Observe: func(n int) { mu.Lock(); batches = append(batches, n); mu.Unlock() }}
-	go r.Run(ctx)
-	for r.running.Load() == 0 {
-		time.Sleep(time.Millisecond)
-	}
+	r.init()
+	start(ctx, r.Run, r.q.Running)
 	type ask struct {
 		i      int
 		portal string

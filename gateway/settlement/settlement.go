@@ -25,6 +25,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/payments"
 	"github.com/civicpay/civicpay/gateway/pg"
+	"github.com/civicpay/civicpay/internal/batch"
 )
 
 //go:embed settle.sql
@@ -56,7 +57,7 @@ type Settler struct {
 	MaxBatch, Workers int
 
 	once sync.Once
-	in   chan *request
+	q    *batch.Queue[*request]
 }
 
 type request struct {
@@ -80,22 +81,14 @@ func (s *Settler) init() {
 		if s.Log == nil {
 			s.Log = slog.Default()
 		}
-		s.in = make(chan *request, s.MaxBatch*s.Workers)
+		s.q = batch.New(s.MaxBatch, s.Workers, s.process)
 	})
 }
 
 // Run settles until ctx ends. Start it once per process.
 func (s *Settler) Run(ctx context.Context) {
 	s.init()
-	var wg sync.WaitGroup
-	for i := 0; i < s.Workers; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			s.loop(ctx)
-		}()
-	}
-	wg.Wait()
+	s.q.Run(ctx)
 }
 
 // Settle records cb and returns its outcome. It waits for the group commit
@@ -103,10 +96,8 @@ func (s *Settler) Run(ctx context.Context) {
 func (s *Settler) Settle(ctx context.Context, cb banks.Callback) (Result, error) {
 	s.init()
 	req := &request{cb: cb, done: make(chan response, 1)}
-	select {
-	case s.in <- req:
-	case <-ctx.Done():
-		return Result{}, ctx.Err()
+	if err := s.q.Submit(ctx, req); err != nil {
+		return Result{}, err
 	}
 	select {
 	case r := <-req.done:
@@ -116,37 +107,15 @@ func (s *Settler) Settle(ctx context.Context, cb banks.Callback) (Result, error)
 	}
 }
 
-func (s *Settler) loop(ctx context.Context) {
-	for {
-		var first *request
-		select {
-		case <-ctx.Done():
-			return
-		case first = <-s.in:
-		}
-		batch := []*request{first}
-	drain:
-		for len(batch) < s.MaxBatch {
-			select {
-			case r := <-s.in:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
-		s.process(context.WithoutCancel(ctx), batch)
-	}
-}
-
 // process splits a batch into statements in which every payment and every
 // callback appears once; a repeat of a callback shares its leader's result.
-func (s *Settler) process(ctx context.Context, batch []*request) {
-	for len(batch) > 0 {
+func (s *Settler) process(ctx context.Context, pending []*request) {
+	for len(pending) > 0 {
 		var round, later []*request
 		leaders := map[string]*request{}
 		followers := map[*request][]*request{}
 		paymentsSeen := map[string]bool{}
-		for _, r := range batch {
+		for _, r := range pending {
 			key := r.cb.Provider + "\x00" + r.cb.TxnID
 			if l, ok := leaders[key]; ok {
 				followers[l] = append(followers[l], r)
@@ -175,7 +144,7 @@ func (s *Settler) process(ctx context.Context, batch []*request) {
 				f.done <- dup
 			}
 		}
-		batch = later
+		pending = later
 	}
 }
 

@@ -221,7 +221,8 @@ func (m *matcher) coverLine(ctx context.Context, line int64, at time.Time) error
 	if !m.span.from.IsZero() && !at.Before(m.span.from.Add(Slack)) && at.Before(m.span.to.Add(-Slack)) {
 		return nil // the common case: a day already read
 	}
-	from, to := dayOf(at), dayOf(at).AddDate(0, 0, 1)
+	from := dayOf(at)
+	to := from.AddDate(0, 0, 1)
 	if !m.opt.From.IsZero() {
 		from = m.opt.From
 	}

@@ -70,8 +70,16 @@ type Callback struct {
 	Currency    string          // "VND"
 	Succeeded   bool            // the provider collected the money
 	ResultCode  string
-	Livemode    bool
-	Raw         []byte
+	Message     string // the provider's words for a decline, if it gives any
+	// BookedAt is when the bank booked a transfer (bank feeds); settlement
+	// checks it, not the time of the report, against the payment's expiry.
+	// Zero: the time of receipt.
+	BookedAt time.Time
+	// BankRef is the bank's own reference of a transfer: with Account, the
+	// transfer's identity whichever feed reports it.
+	BankRef  string
+	Livemode bool
+	Raw      []byte
 }
 
 // Outcome is what the gateway made of a callback; each provider answers
@@ -103,6 +111,9 @@ type Reply struct {
 
 // Status is a provider's view of an order.
 type Status struct {
+	// Livemode is the mode of the adapter that answered: a live adapter
+	// speaks of live money whatever the gateway's row says.
+	Livemode  bool
 	Known     bool
 	Succeeded bool
 	Final     bool

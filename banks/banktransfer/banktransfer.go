@@ -87,6 +87,7 @@ func (a *Adapter) ParseCallback(r *http.Request, body []byte) (banks.Callback, e
 	return banks.Callback{
 		Provider: Name, TxnID: t.Source + ":" + t.ID, PaymentCode: t.Code, Account: t.Account,
 		Amount: t.Amount, Currency: "VND", Succeeded: true, ResultCode: t.Source, Livemode: a.Live, Raw: body,
+		BookedAt: t.At, BankRef: t.BankRef,
 	}, nil
 }
 

@@ -151,13 +151,13 @@ func (a *Adapter) Query(ctx context.Context, orderID string) (banks.Status, erro
 	var re *ResultError
 	if errors.As(err, &re) && errors.Is(err, breaker.ErrRejected) {
 		// A pending or failed order is an answer, not an error.
-		return banks.Status{Known: re.Code != orderNotFound, Final: re.Code.Final() && re.Code != orderNotFound}, nil
+		return banks.Status{Livemode: a.Live, Known: re.Code != orderNotFound, Final: re.Code.Final() && re.Code != orderNotFound}, nil
 	}
 	if err != nil {
 		return banks.Status{}, err
 	}
 	amount, _ := vnd.Parse(strconv.FormatInt(res.Amount, 10))
-	return banks.Status{Known: true, Succeeded: res.ResultCode.Succeeded(), Final: res.ResultCode.Final(),
+	return banks.Status{Livemode: a.Live, Known: true, Succeeded: res.ResultCode.Succeeded(), Final: res.ResultCode.Final(),
 		TxnID: strconv.FormatInt(res.TransID, 10), Amount: amount}, nil
 }
 
@@ -235,7 +235,7 @@ func (a *Adapter) ParseCallback(r *http.Request, body []byte) (banks.Callback, e
 	return banks.Callback{
 		Provider: Name, TxnID: txnID(n), PaymentID: banks.PaymentIDOf(n.OrderID), OrderID: n.OrderID,
 		Amount: n.Amount, Currency: "VND", Succeeded: n.ResultCode.Succeeded(),
-		ResultCode: strconv.Itoa(int(n.ResultCode)), Livemode: a.Live, Raw: body,
+		ResultCode: strconv.Itoa(int(n.ResultCode)), Message: n.Message, Livemode: a.Live, Raw: body,
 	}, nil
 }
 

@@ -90,7 +90,7 @@ func (a *Adapter) Query(ctx context.Context, orderID string) (banks.Status, erro
 		return banks.Status{}, nil
 	}
 	return banks.Status{
-		Known: true, Succeeded: res.Succeeded(), Final: res.TransactionStatus != "01" && res.TransactionStatus != "",
+		Livemode: a.Live, Known: true, Succeeded: res.Succeeded(), Final: res.TransactionStatus != "01" && res.TransactionStatus != "",
 		TxnID: res.TransactionNo, Amount: res.Amount,
 	}, nil
 }

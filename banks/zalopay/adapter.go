@@ -194,7 +194,7 @@ func (a *Adapter) Query(ctx context.Context, orderID string) (banks.Status, erro
 	if err := a.post(ctx, breaker.Call{Op: "query", Repeatable: true}, "/v2/query", a.queryForm(transID), &res, true); err != nil {
 		return banks.Status{}, err
 	}
-	st := banks.Status{Known: true, Succeeded: res.ReturnCode == 1, Final: res.ReturnCode != 3 && !res.IsProcessing}
+	st := banks.Status{Livemode: a.Live, Known: true, Succeeded: res.ReturnCode == 1, Final: res.ReturnCode != 3 && !res.IsProcessing}
 	if st.Succeeded {
 		st.TxnID = strconv.FormatInt(res.ZPTransID, 10)
 		st.Amount, _ = vnd.Parse(strconv.FormatInt(res.Amount, 10))

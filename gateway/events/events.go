@@ -24,6 +24,9 @@ const (
 	RefundSucceeded  = "refund.succeeded"
 	RefundFailed     = "refund.failed"
 	PaymentException = "payment.exception"
+	// PaymentAttemptFailed is a provider's decline of one attempt: the
+	// payment stays payable by another method (last_attempt_error says why).
+	PaymentAttemptFailed = "payment.attempt_failed"
 )
 
 // Event is one notification for a portal.

@@ -62,13 +62,19 @@ func prepare(ctx context.Context, tx pg.Querier, who portals.Principal, r Create
 	if !who.MayCollectFor(agency) {
 		return Payment{}, ErrAgencyNotAllowed
 	}
-	amount, err := price(ctx, tx, who, svc, r, declared, now)
+	amount, quoteExpires, err := price(ctx, tx, who, svc, r, declared, now)
 	if err != nil {
 		return Payment{}, err
 	}
 	expires := now.Add(DefaultExpiry)
 	if r.ExpiresAt != nil {
 		expires = r.ExpiresAt.UTC()
+	}
+	// A payment never outlives the price it was quoted at: tax interest
+	// grows daily, so a payment kept open past its quote would collect a
+	// frozen, too small amount.
+	if quoteExpires != nil && quoteExpires.Before(expires) {
+		expires = quoteExpires.UTC()
 	}
 	return Payment{
 		ID: ids.Payment(), PortalID: who.PortalID, Livemode: who.Livemode, Service: svc.Code, Agency: agency,
@@ -87,28 +93,29 @@ func translateInsert(created Payment, err error) (Payment, error) {
 	return created, pg.Translate(err)
 }
 
-// price decides the amount to charge from the service's rule.
-func price(ctx context.Context, tx pg.Querier, who portals.Principal, svc catalog.Service, r CreateRequest, declared *decimal.Decimal, now time.Time) (decimal.Decimal, error) {
+// price decides the amount to charge from the service's rule; a quoted
+// amount comes with the quote's expiry.
+func price(ctx context.Context, tx pg.Querier, who portals.Principal, svc catalog.Service, r CreateRequest, declared *decimal.Decimal, now time.Time) (decimal.Decimal, *time.Time, error) {
 	switch svc.AmountRule {
 	case catalog.RuleFixed:
 		if declared != nil && !declared.Equal(*svc.FixedAmount) {
-			return decimal.Decimal{}, ErrAmountMismatch
+			return decimal.Decimal{}, nil, ErrAmountMismatch
 		}
-		return *svc.FixedAmount, nil
+		return *svc.FixedAmount, nil, nil
 	case catalog.RulePayerDeclared:
 		if declared.LessThan(*svc.MinAmount) || declared.GreaterThan(*svc.MaxAmount) {
-			return decimal.Decimal{}, &BoundsError{Min: *svc.MinAmount, Max: *svc.MaxAmount}
+			return decimal.Decimal{}, nil, &BoundsError{Min: *svc.MinAmount, Max: *svc.MaxAmount}
 		}
-		return *declared, nil
+		return *declared, nil, nil
 	default:
-		total, err := quoteTotal(ctx, tx, who, svc.Code, *r.Quote, now)
+		total, expires, err := quoteTotal(ctx, tx, who, svc.Code, *r.Quote, now)
 		if err != nil {
-			return decimal.Decimal{}, err
+			return decimal.Decimal{}, nil, err
 		}
 		if declared != nil && !declared.Equal(total) {
-			return decimal.Decimal{}, ErrAmountMismatch
+			return decimal.Decimal{}, nil, ErrAmountMismatch
 		}
-		return total, nil
+		return total, &expires, nil
 	}
 }
 
@@ -122,20 +129,20 @@ func (e *BoundsError) Unwrap() error { return ErrAmountOutOfBounds }
 
 const quoteSQL = `SELECT service_code, total, expires_at FROM quotes WHERE id = $1 AND portal_id = $2 AND livemode = $3`
 
-func quoteTotal(ctx context.Context, tx pg.Querier, who portals.Principal, service, id string, now time.Time) (decimal.Decimal, error) {
+func quoteTotal(ctx context.Context, tx pg.Querier, who portals.Principal, service, id string, now time.Time) (decimal.Decimal, time.Time, error) {
 	var svc string
 	var total decimal.Decimal
 	var expires time.Time
 	err := tx.QueryRow(ctx, quoteSQL, id, who.PortalID, who.Livemode).Scan(&svc, &total, &expires)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return total, invalid.Errors{{Name: "quote", Code: "unknown_quote", Detail: "no such quote for this portal and mode"}}
+		return total, expires, invalid.Errors{{Name: "quote", Code: "unknown_quote", Detail: "no such quote for this portal and mode"}}
 	case err != nil:
-		return total, err
+		return total, expires, err
 	case svc != service:
-		return total, invalid.Errors{{Name: "quote", Code: "quote_service_mismatch", Detail: "the quote was made for service " + svc}}
-	case now.After(expires):
-		return total, invalid.Errors{{Name: "quote", Code: "quote_expired", Detail: "the quote expired; create a new one"}}
+		return total, expires, invalid.Errors{{Name: "quote", Code: "quote_service_mismatch", Detail: "the quote was made for service " + svc}}
+	case !now.Before(expires):
+		return total, expires, invalid.Errors{{Name: "quote", Code: "quote_expired", Detail: "the quote expired; create a new one"}}
 	}
-	return total, nil
+	return total, expires, nil
 }

@@ -41,31 +41,41 @@ func (s Status) Valid() bool {
 
 // Payment is one amount owed to an agency, as stored.
 type Payment struct {
-	ID              string
-	PortalID        string
-	Livemode        bool
-	Service         string
-	Agency          string
-	Kind            catalog.Kind
-	Reference       string
-	QuoteID         *string
-	Payer           Payer
-	Amount          decimal.Decimal
-	AmountRefunded  decimal.Decimal
-	Currency        string
-	Description     *string
-	Status          Status
-	PaymentCode     string
-	ClientToken     string
-	ExpiresAt       time.Time
-	ReturnURL       *string
-	Metadata        map[string]string
-	FailureCode     *string
-	SettledProvider *string
-	SucceededAt     *time.Time
-	CanceledAt      *time.Time
-	CreatedAt       time.Time
-	UpdatedAt       time.Time
+	ID             string
+	PortalID       string
+	Livemode       bool
+	Service        string
+	Agency         string
+	Kind           catalog.Kind
+	Reference      string
+	QuoteID        *string
+	Payer          Payer
+	Amount         decimal.Decimal
+	AmountRefunded decimal.Decimal
+	Currency       string
+	Description    *string
+	Status         Status
+	PaymentCode    string
+	ClientToken    string
+	ExpiresAt      time.Time
+	ReturnURL      *string
+	Metadata       map[string]string
+	FailureCode    *string
+	// LastAttemptError is the provider's latest decline; the payment may
+	// still be payable by another method.
+	LastAttemptError *AttemptError
+	SettledProvider  *string
+	SucceededAt      *time.Time
+	CanceledAt       *time.Time
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+}
+
+// AttemptError is a provider's decline of one attempt, as it said it.
+type AttemptError struct {
+	Provider string `json:"provider"`
+	Code     string `json:"code"`
+	Message  string `json:"message"`
 }
 
 // Payer is who owes the money: a citizen (ID number) or a business (tax code).

@@ -66,6 +66,12 @@ func (v View) AppendJSON(b []byte) (_ []byte, err error) {
 	b = appendMetadata(b, v.Metadata)
 	b = append(b, `,"failure_code":`...)
 	b = appendStringPtr(b, v.FailureCode)
+	b = append(b, `,"last_attempt_error":`...)
+	if v.LastAttemptError == nil {
+		b = append(b, "null"...)
+	} else {
+		b = appendAny(b, v.LastAttemptError, &err)
+	}
 	b = append(b, `,"provider":`...)
 	b = appendStringPtr(b, v.Provider)
 	b = append(b, `,"succeeded_at":`...)

@@ -166,7 +166,7 @@ func ask(ctx context.Context, cfg Config, o order) (settled, paid bool, err erro
 	res, err := cfg.Settler.Settle(ctx, banks.Callback{
 		Provider: o.provider, TxnID: s.TxnID, PaymentID: o.payment, OrderID: o.orderID,
 		Amount: s.Amount, Currency: "VND", Succeeded: true, ResultCode: "status_query",
-		Livemode: o.livemode, Raw: raw,
+		Livemode: s.Livemode, Raw: raw,
 	})
 	if err != nil {
 		return false, true, err

@@ -14,6 +14,32 @@ import (
 	"github.com/civicpay/civicpay/migrations"
 )
 
+// runtimeURL is what the gateway serves with: DATABASE_URL when set (the
+// operator chose its role), else the private cluster's runtime role, which
+// may only append to the ledger; migrateURL is what it migrates with.
+func runtimeURL(explicit string) (string, error) {
+	if explicit != "" || os.Getenv("DATABASE_URL") != "" {
+		return databaseURL(explicit)
+	}
+	if root, err := checkoutRoot(); err == nil {
+		if b, err := os.ReadFile(filepath.Join(root, ".data", "runtime_url")); err == nil {
+			return strings.TrimSpace(string(b)), nil
+		}
+	}
+	return databaseURL("")
+}
+
+// migrateURL is CIVICPAY_MIGRATE_DATABASE_URL, else the owner's URL.
+func migrateURL(explicit, runtime string) (string, error) {
+	if explicit != "" {
+		return explicit, nil
+	}
+	if os.Getenv("DATABASE_URL") != "" {
+		return runtime, nil
+	}
+	return databaseURL("")
+}
+
 // databaseURL is DATABASE_URL, else the URL the private cluster recorded.
 func databaseURL(explicit string) (string, error) {
 	if explicit != "" {
@@ -74,6 +100,20 @@ func migrateCmd(ctx context.Context, args []string) error {
 	return nil
 }
 
+// migrateWith applies the migrations as the schema's owner.
+func migrateWith(ctx context.Context, explicit, runtime string) error {
+	u, err := migrateURL(explicit, runtime)
+	if err != nil {
+		return err
+	}
+	pool, err := openPool(ctx, u, 2)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	return migrations.Up(ctx, pool)
+}
+
 func devdbCmd(ctx context.Context, args []string) error {
 	if len(args) != 1 {
 		return errors.New("usage: civicpay devdb up|stop|url")
@@ -87,6 +127,9 @@ func devdbCmd(ctx context.Context, args []string) error {
 	case "up", "url":
 		u, err := c.Ensure(ctx)
 		if err != nil {
+			return err
+		}
+		if _, err := c.EnsureRuntime(ctx, u); err != nil {
 			return err
 		}
 		if args[0] == "url" {

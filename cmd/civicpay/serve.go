@@ -17,7 +17,6 @@ import (
 	"github.com/civicpay/civicpay/gateway/demoportal"
 	"github.com/civicpay/civicpay/gateway/providers"
 	"github.com/civicpay/civicpay/internal/logbuf"
-	"github.com/civicpay/civicpay/migrations"
 )
 
 func serve(ctx context.Context, args []string) error {
@@ -27,20 +26,20 @@ func serve(ctx context.Context, args []string) error {
 	}
 	log, logs := newLogger(cfg.LogLevel)
 	defer logs.Close()
-	url, err := databaseURL(cfg.DatabaseURL)
+	url, err := runtimeURL(cfg.DatabaseURL)
 	if err != nil {
 		return err
+	}
+	if cfg.Migrate {
+		if err := migrateWith(ctx, cfg.MigrateDatabaseURL, url); err != nil {
+			return err
+		}
 	}
 	pool, err := openPool(ctx, url, cfg.DBMaxConns)
 	if err != nil {
 		return err
 	}
 	defer pool.Close()
-	if cfg.Migrate {
-		if err := migrations.Up(ctx, pool); err != nil {
-			return err
-		}
-	}
 	set := providers.FromConfig(cfg, pool, log)
 	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers,
 		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust})

@@ -23,17 +23,20 @@ import (
 
 // Config is everything `civicpay serve` needs.
 type Config struct {
-	Addr              string
-	DatabaseURL       string
-	PublicURL         string
-	LogLevel          string
-	ShutdownTimeout   time.Duration
-	DBMaxConns        int
-	Migrate           bool
-	Workers           bool
-	SandboxURL        string
-	DemoKey           string
-	DemoWebhookSecret string
+	Addr        string
+	DatabaseURL string
+	// MigrateDatabaseURL is the schema owner's URL; the gateway itself
+	// runs as a role that may only append to the ledger.
+	MigrateDatabaseURL string
+	PublicURL          string
+	LogLevel           string
+	ShutdownTimeout    time.Duration
+	DBMaxConns         int
+	Migrate            bool
+	Workers            bool
+	SandboxURL         string
+	DemoKey            string
+	DemoWebhookSecret  string
 	// Provider limits, each a default with per-provider overrides.
 	BreakerFailures       breaker.PerProvider[int]
 	BreakerOpen           breaker.PerProvider[time.Duration]
@@ -58,8 +61,12 @@ var Settings = []Setting{
 		c.Addr = v
 		return nil
 	}},
-	{"DATABASE_URL", "database-url", "", "PostgreSQL URL; empty: the private cluster of .data/ (make run starts it)", func(c *Config, v string) error {
+	{"DATABASE_URL", "database-url", "", "PostgreSQL URL the gateway runs with (a member of civicpay_runtime); empty: the private cluster of .data/ (make run starts it)", func(c *Config, v string) error {
 		c.DatabaseURL = v
+		return nil
+	}},
+	{"CIVICPAY_MIGRATE_DATABASE_URL", "migrate-database-url", "", "PostgreSQL URL of the schema's owner, for migrations; empty: DATABASE_URL, or the private cluster's owner", func(c *Config, v string) error {
+		c.MigrateDatabaseURL = v
 		return nil
 	}},
 	{"CIVICPAY_PUBLIC_URL", "public-url", "", "URL providers and browsers reach the gateway at (callbacks, widget); default http://<addr>", func(c *Config, v string) error {

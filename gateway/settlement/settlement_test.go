@@ -2,12 +2,14 @@ package settlement_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/shopspring/decimal"
 
 	"github.com/civicpay/civicpay/banks"
@@ -243,4 +245,60 @@ func TestLedgerInvariantsHeldByDatabase(t *testing.T) {
 		}
 	}
 	f.ledgerBalanced(t)
+}
+
+// The database holds the ledger append-only against the gateway's own
+// runtime role too: grants, not only triggers an owner could disable.
+func TestRuntimeRoleMayOnlyAppendToTheLedger(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	id, _ := f.pay(t, "HS-ROLE-000001")
+	if _, err := f.settler.Settle(ctx, momo(id, "role-1", "135000")); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := f.g.Pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, `SET LOCAL ROLE civicpay_runtime`); err != nil {
+		t.Fatal(err)
+	}
+	try := func(stmt string) error {
+		if _, err := tx.Exec(ctx, `SAVEPOINT s`); err != nil {
+			t.Fatal(err)
+		}
+		_, err := tx.Exec(ctx, stmt)
+		if _, rerr := tx.Exec(ctx, `ROLLBACK TO SAVEPOINT s`); rerr != nil {
+			t.Fatal(rerr)
+		}
+		return err
+	}
+	for _, stmt := range []string{
+		`UPDATE postings SET amount = amount`,
+		`DELETE FROM postings`,
+		`TRUNCATE postings CASCADE`,
+		`ALTER TABLE postings DISABLE TRIGGER postings_append_only`,
+		`UPDATE journal_entries SET memo = ''`,
+		`DELETE FROM journal_entries`,
+		`ALTER TABLE journal_entries DISABLE TRIGGER ALL`,
+		`UPDATE ledger_accounts SET name = ''`,
+	} {
+		var pgErr *pgconn.PgError
+		if err := try(stmt); !errors.As(err, &pgErr) || pgErr.Code != "42501" {
+			t.Fatalf("runtime role: %s gave %v, want insufficient_privilege (42501)", stmt, err)
+		}
+	}
+	for _, stmt := range []string{
+		`SELECT count(*) FROM postings`,
+		`WITH e AS (INSERT INTO journal_entries (livemode, kind) VALUES (false, 'exception') RETURNING id)
+		 INSERT INTO postings (entry_id, account_id, amount) SELECT id, 'test:suspense', 10 FROM e
+		 UNION ALL SELECT id, 'test:provider_clearing:momo', -10 FROM e`,
+		`UPDATE payments SET updated_at = now() WHERE id = '` + id + `'`,
+	} {
+		if err := try(stmt); err != nil {
+			t.Fatalf("runtime role: %s: %v", stmt, err)
+		}
+	}
 }

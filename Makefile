@@ -62,6 +62,7 @@ wrk:
 	  echo "could not install wrk; the bench will use vegeta"; }
 
 fuzz:
+	CIVICPAY_MODEL_STEPS=5000 $(GO) test -count=1 -run '^TestMoneyModel$$' -v ./gateway/settlement/
 	@for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
 	    $(GO) test -run='^$$' -fuzz="^$$f$$" -fuzztime=20s $$pkg || exit 1; done; done

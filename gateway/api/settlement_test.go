@@ -17,6 +17,7 @@ import (
 	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/webhooks"
 	"github.com/civicpay/civicpay/internal/gatewaytest"
+	"github.com/civicpay/civicpay/webhook"
 )
 
 // portal is a webhook receiver that can be switched off.
@@ -36,7 +37,7 @@ func (p *portal) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if err := webhooks.Verify(p.secret, r.Header.Get(webhooks.Header), body, time.Now(), 0); err != nil {
+	if err := webhook.Verify(p.secret, r.Header.Get(webhook.Header), body, time.Now(), 0); err != nil {
 		p.badSigs++
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return

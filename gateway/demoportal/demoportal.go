@@ -22,7 +22,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/civicpay/civicpay/gateway/webhooks"
+	"github.com/civicpay/civicpay/webhook"
 )
 
 //go:embed page.html
@@ -187,7 +187,7 @@ func (p *Portal) webhook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.WebhookSecret != "" {
-		if err := webhooks.Verify(p.WebhookSecret, r.Header.Get(webhooks.Header), body, time.Now(), webhooks.DefaultTolerance); err != nil {
+		if err := webhook.Verify(p.WebhookSecret, r.Header.Get(webhook.Header), body, time.Now(), webhook.DefaultTolerance); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}

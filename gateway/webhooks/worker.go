@@ -1,3 +1,5 @@
+// Package webhooks delivers events to portals (a River job per event),
+// signed as package webhook describes.
 package webhooks
 
 import (
@@ -17,6 +19,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 
 	"github.com/civicpay/civicpay/gateway/events"
+
+	"github.com/civicpay/civicpay/webhook"
 )
 
 // Worker posts one event to its portal's webhook URL. River runs it, retries
@@ -94,7 +98,7 @@ func (w *Worker) post(ctx context.Context, url, secret string, body []byte) erro
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "civicpay-webhooks/1")
-	req.Header.Set(Header, Sign(secret, now, body))
+	req.Header.Set(webhook.Header, webhook.Sign(secret, now, body))
 	client := w.Client
 	if client == nil {
 		client = http.DefaultClient

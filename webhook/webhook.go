@@ -1,11 +1,12 @@
-// Package webhooks delivers events to portals and gives portals the helper
-// to check that a delivery really came from the gateway.
+// Package webhook lets a portal check that a delivery really came from the
+// gateway. It imports only the standard library, so a portal's service
+// takes on no dependency of the gateway's by importing it.
 //
 // Each delivery carries Civicpay-Signature: t=<unix seconds>,v1=<hex>, where
 // v1 = HMAC-SHA256(webhook secret, "<t>.<raw body>"). A portal verifies it
 // on the raw bytes (never re-serialised JSON) in constant time, and rejects
 // old timestamps to stop replays.
-package webhooks
+package webhook
 
 import (
 	"crypto/hmac"

@@ -181,7 +181,7 @@ func run(ctx context.Context, cfg Config) (*Report, error) {
 	} else {
 		server := os.Getenv("DATABASE_URL")
 		if server == "" {
-			if server, err = devpg.New(cfg.Root, os.Stderr).Ensure(ctx); err != nil {
+			if server, err = devpg.New(cfg.Root, os.Stderr).Ensure(ctx); err != nil { // make bench ran make db, which installs
 				return rep, err
 			}
 		}

@@ -123,6 +123,7 @@ func devdbCmd(ctx context.Context, args []string) error {
 		return err
 	}
 	c := devpg.New(root, os.Stderr)
+	c.Install = true // run by the Makefile, never by a test
 	switch args[0] {
 	case "up", "url":
 		u, err := c.Ensure(ctx)

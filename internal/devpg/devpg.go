@@ -37,10 +37,14 @@ import (
 
 // Cluster describes one private cluster rooted in a project checkout.
 type Cluster struct {
-	Root   string    // the checkout; .data lives below it
-	Log    io.Writer // progress messages for humans; may be nil
-	binDir string
-	runAs  *user.User // nil when we are not root
+	Root string    // the checkout; .data lives below it
+	Log  io.Writer // progress messages for humans; may be nil
+	// Install lets Ensure install Debian's postgresql package when the
+	// server is missing. Only the commands the Makefile runs set it: a
+	// test never installs anything, it says what to run instead.
+	Install bool
+	binDir  string
+	runAs   *user.User // nil when we are not root
 	// base replaces .data/pg when the postgres user cannot reach the
 	// checkout, or its path is too long for a unix socket.
 	base string
@@ -151,6 +155,9 @@ func (c *Cluster) Stop(ctx context.Context) error {
 func (c *Cluster) prepare(ctx context.Context) error {
 	dir, err := findBinDir()
 	if err != nil {
+		if !c.Install {
+			return errors.New("PostgreSQL server binaries are missing: run 'make db' (it installs Debian's postgresql package) or set DATABASE_URL")
+		}
 		if err := installPostgres(ctx, c.Log); err != nil {
 			return err
 		}

@@ -107,6 +107,8 @@ upd AS (
       AND (p.status IN ('requires_payment_method', 'pending') OR (r.settles AND p.status = 'expired'))
     RETURNING p.id, p.status
 ),
+-- acting holds one callback per payment, so joining the UPDATE back on the
+-- payment id gives each callback what the statement did for it alone.
 classified AS (
     SELECT r.*, (u.id IS NOT NULL) AS moved, u.status AS new_status,
            CASE

@@ -37,6 +37,9 @@ func (a *Adapter) Refund(ctx context.Context, r banks.RefundRequest) (banks.Refu
 // of its own, under the orderId it was sent with (the refund id), so the
 // transaction query (/v2/gateway/api/query, spec §3.1, §3.3) answers for
 // it: 0 paid back, a processing code still going, 42 never received.
+// [UNVERIFIED: the spec lists no refund-specific query, and this reading
+// of the transaction query for a refund's orderId is to be confirmed
+// against MoMo's sandbox, like the query signature itself.]
 func (a *Adapter) QueryRefund(ctx context.Context, r banks.RefundRequest) (banks.RefundResult, error) {
 	amount, err := vnd.Int64(r.Amount)
 	if err != nil {

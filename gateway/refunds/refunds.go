@@ -103,7 +103,8 @@ VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7) RETURNING ` + columns
 // from them: succeeded while nothing was paid back, partially_refunded
 // while some was, refunded once all was. A pending refund changes no
 // status; it only takes room (amount − refunded − pending) from later ones.
-// Status is set even when unchanged, so the NOTIFY trigger sees a change.
+// Status is always in the SET list: the NOTIFY trigger that streams status
+// changes fires only on UPDATE OF status (and then only if it changed).
 const moveAmountsSQL = `
 UPDATE payments SET
 	amount_refunded = amount_refunded + $2,

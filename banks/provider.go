@@ -130,11 +130,32 @@ type RefundRequest struct {
 	Reason   string
 }
 
-// RefundResult is the provider's answer to a refund.
+// RefundResult is the provider's answer to a refund, or to a question
+// about one. Only a final answer (Final) may complete the refund: money
+// reserved for a refund is released on a final failure alone, since a
+// refund that is merely unanswered may still be paid.
 type RefundResult struct {
-	Succeeded   bool
+	Succeeded bool
+	// Pending is an answer that is not final: the provider is processing
+	// the refund, or refused a repeated request id as a duplicate of one
+	// it has. The refund is asked about again (RefundQuerier) until the
+	// provider gives a final answer.
+	Pending bool
+	// NotFound, from a query, is a refund the provider never received;
+	// sending it again with the same refund id is safe.
+	NotFound    bool
 	ProviderRef string
 	Code        string
+}
+
+// Final reports whether the answer completes the refund, either way.
+func (r RefundResult) Final() bool { return !r.Pending && !r.NotFound }
+
+// RefundQuerier is a provider that can be asked how a refund it was sent
+// ended, so that an ambiguous answer (a timeout, a lost reply, a
+// "processing" code) is resolved by asking rather than by sending again.
+type RefundQuerier interface {
+	QueryRefund(ctx context.Context, r RefundRequest) (RefundResult, error)
 }
 
 // Provider is one bank or e-wallet.

@@ -19,7 +19,7 @@ VALUES ('pay_pgc' || lpad(:n::text, 18, '0'), :portal, false, 'HT-KHAISINH', 'KB
 	now() + interval '1 day', NULL, '{}')
 RETURNING id, portal_id, livemode, service_code, agency_code, kind::text, reference, quote_id,
 	coalesce(payer_name, ''), coalesce(payer_id_number, ''), coalesce(payer_tax_code, ''),
-	amount, amount_refunded, currency, description, status::text, payment_code, client_token,
+	amount, amount_refunded, amount_refund_pending, currency, description, status::text, payment_code, client_token,
 	expires_at, return_url, metadata, failure_code, settled_provider, succeeded_at, canceled_at,
 	created_at, updated_at;
 UPDATE idempotency_keys SET status = 201, response_body = :body

@@ -6,7 +6,7 @@
 \set i random(1, :payments)
 SELECT id, portal_id, livemode, service_code, agency_code, kind::text, reference, quote_id,
 	coalesce(payer_name, ''), coalesce(payer_id_number, ''), coalesce(payer_tax_code, ''),
-	amount, amount_refunded, currency, description, status::text, payment_code, client_token,
+	amount, amount_refunded, amount_refund_pending, currency, description, status::text, payment_code, client_token,
 	expires_at, return_url, metadata, failure_code, settled_provider, succeeded_at, canceled_at,
 	created_at, updated_at
 FROM payments WHERE id = 'pay_bnch' || lpad(:i::text, 16, '0') AND portal_id = :portal AND livemode = false;

@@ -37,11 +37,15 @@ func (a *Adapter) Name() string { return Name }
 
 func (a *Adapter) Methods() []banks.Method { return []banks.Method{banks.MethodMoMo} }
 
-// ResultError is a MoMo answer with a non-success resultCode.
+// ResultError is a MoMo answer with a non-success resultCode. PartnerCode
+// and OrderID are what the answer echoed, so a caller can tell an answer
+// about its own order from one about nothing in particular.
 type ResultError struct {
-	Op      string
-	Code    ResultCode
-	Message string
+	Op          string
+	Code        ResultCode
+	Message     string
+	PartnerCode string
+	OrderID     string
 }
 
 func (e *ResultError) Error() string {
@@ -52,7 +56,7 @@ func (e *ResultError) Error() string {
 // (maintenance, unknown error: worth retrying, and counted) or refused
 // this request (anything else: not retried, MoMo is fine).
 func classify(op string, code ResultCode, msg string) error {
-	err := &ResultError{op, code, msg}
+	err := &ResultError{Op: op, Code: code, Message: msg}
 	switch code {
 	case Success:
 		return nil
@@ -127,8 +131,10 @@ func (a *Adapter) send(ctx context.Context, op, path string, body []byte, out an
 		return err
 	}
 	var head struct {
-		ResultCode *ResultCode `json:"resultCode"`
-		Message    string      `json:"message"`
+		ResultCode  *ResultCode `json:"resultCode"`
+		Message     string      `json:"message"`
+		PartnerCode string      `json:"partnerCode"`
+		OrderID     string      `json:"orderId"`
 	}
 	if json.Unmarshal(raw, &head) != nil || head.ResultCode == nil {
 		if err != nil {
@@ -137,6 +143,10 @@ func (a *Adapter) send(ctx context.Context, op, path string, body []byte, out an
 		return fmt.Errorf("momo %s: answer is not a MoMo answer", op)
 	}
 	if err := classify(op, *head.ResultCode, head.Message); err != nil {
+		var re *ResultError
+		if errors.As(err, &re) {
+			re.PartnerCode, re.OrderID = head.PartnerCode, head.OrderID
+		}
 		return err
 	}
 	return json.Unmarshal(raw, out)
@@ -173,33 +183,6 @@ func requestID(orderID, kind string, now time.Time) string {
 		s = s[len(s)-50:]
 	}
 	return s
-}
-
-// Refund returns money of a captured payment. The refund id is both
-// orderId and requestId, so a retried refund is deduplicated by MoMo.
-func (a *Adapter) Refund(ctx context.Context, r banks.RefundRequest) (banks.RefundResult, error) {
-	amount, err := vnd.Int64(r.Amount)
-	if err != nil {
-		return banks.RefundResult{}, err
-	}
-	transID, err := strconv.ParseInt(r.TxnID, 10, 64)
-	if err != nil {
-		return banks.RefundResult{}, fmt.Errorf("momo refund: transId %q is not a MoMo transaction id", r.TxnID)
-	}
-	desc := "Hoan tien " + r.OrderID
-	req := RefundRequest{PartnerCode: a.PartnerCode, OrderID: r.RefundID, RequestID: r.RefundID, Amount: amount,
-		TransID: transID, Lang: "vi", Description: desc}
-	req.Sign(a.AccessKey, a.SecretKey)
-	var res RefundResponse
-	err = a.post(ctx, breaker.Call{Op: "refund", Repeatable: true}, "/v2/gateway/api/refund", req, &res)
-	var re *ResultError
-	if errors.As(err, &re) && errors.Is(err, breaker.ErrRejected) {
-		return banks.RefundResult{Code: strconv.Itoa(int(re.Code))}, nil
-	}
-	if err != nil {
-		return banks.RefundResult{}, err
-	}
-	return banks.RefundResult{Succeeded: true, ProviderRef: strconv.FormatInt(res.TransID, 10), Code: "0"}, nil
 }
 
 // Probe is the half-open breaker's test call (the breaker runs it): a

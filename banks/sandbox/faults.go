@@ -40,7 +40,22 @@ type Fault struct {
 	OutOfOrder bool `json:"out_of_order,omitempty"`
 	// WrongAmount reports 1,000 đồng more than the order's amount.
 	WrongAmount bool `json:"wrong_amount,omitempty"`
+	// RefundAnswer (MoMo) is the resultCode every refund request is
+	// answered with instead of its real one: 1000, 7000 or 7002
+	// (processing), 40 or 41 (duplicate), 43 (conflict) or 99 (unknown).
+	// The refund is still done, or declined, as usual; the transaction
+	// query tells the truth.
+	RefundAnswer int `json:"refund_answer,omitempty"`
+	// RefundDecline (MoMo) declines new refunds with 1080, a final failure.
+	RefundDecline bool `json:"refund_decline,omitempty"`
+	// RefundProcessing (MoMo) keeps a new refund processing: its answer
+	// and its first RefundProcessing queries say 7000.
+	RefundProcessing int `json:"refund_processing,omitempty"`
 }
+
+// ambiguousRefundAnswers are the codes RefundAnswer may take: the answers
+// that say nothing final about a refund.
+var ambiguousRefundAnswers = map[int]bool{1000: true, 7000: true, 7002: true, 40: true, 41: true, 43: true, 99: true}
 
 func (f Fault) validate() error {
 	switch f.Mode {
@@ -57,6 +72,10 @@ func (f Fault) validate() error {
 		return errors.New("duplicates must be from 0 to 10")
 	case f.Mode == ModeSlow && f.Delay == 0:
 		return errors.New("slow needs a delay")
+	case f.RefundAnswer != 0 && !ambiguousRefundAnswers[f.RefundAnswer]:
+		return errors.New("refund_answer must be 1000, 7000, 7002, 40, 41, 43 or 99")
+	case f.RefundProcessing < 0 || f.RefundProcessing > 100:
+		return errors.New("refund_processing must be from 0 to 100")
 	}
 	return nil
 }

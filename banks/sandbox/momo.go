@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strconv"
 
 	"github.com/civicpay/civicpay/banks/momo"
 )
@@ -96,6 +95,8 @@ func (s *Server) momoQuery(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		res = momo.QueryResponse{Amount: o.amount, TransID: o.txnID, PayType: "qr"}
 		res.ResultCode, res.Message = momoStatus(o.status)
+	} else if rf := s.refunds[req.OrderID]; rf != nil {
+		ok, res = true, s.momoRefundStatus(rf)
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -113,54 +114,6 @@ func momoStatus(status string) (momo.ResultCode, string) {
 		return momo.DeniedByUser, "Giao dịch bị từ chối bởi người dùng."
 	}
 	return momo.Initiated, "Giao dịch đã được khởi tạo, chờ người dùng xác nhận thanh toán."
-}
-
-// momoRefund is /v2/gateway/api/refund, idempotent on requestId.
-func (s *Server) momoRefund(w http.ResponseWriter, r *http.Request) {
-	var req momo.RefundRequest
-	if !decode(w, r, &req) {
-		s.momoRefuse(w, http.StatusBadRequest, momo.BadFormat, "Bad format request.")
-		return
-	}
-	if req.PartnerCode != MoMoPartnerCode || !req.Verify(MoMoAccessKey, MoMoSecretKey) {
-		s.momoRefuse(w, http.StatusBadRequest, momo.AuthFailed, "Merchant authentication failed: wrong signature.")
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = w.Write(s.momoRefundAnswer(req))
-}
-
-func (s *Server) momoRefundAnswer(req momo.RefundRequest) []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if prev, ok := s.refunds[req.RequestID]; ok {
-		return prev
-	}
-	res := momo.RefundResponse{PartnerCode: MoMoPartnerCode, OrderID: req.OrderID, RequestID: req.RequestID,
-		Amount: req.Amount, ResponseTime: s.now().UnixMilli()}
-	paid := s.paidMoMo(req.TransID)
-	switch {
-	case paid == nil:
-		res.ResultCode, res.Message = 1080, "Refund failed: the original transaction is not a paid MoMo payment."
-	case req.Amount > paid.amount:
-		res.ResultCode, res.Message = 1081, "Refund failed: amount exceeds the payment."
-	default:
-		res.ResultCode, res.Message, res.TransID = momo.Success, "Thành công.", s.nextTxn()
-		s.record(MoMo, strconv.FormatInt(res.TransID, 10), paid.id, req.Amount, "refunded")
-	}
-	out, _ := json.Marshal(res)
-	s.refunds[req.RequestID] = out
-	return out
-}
-
-// paidMoMo finds a paid MoMo order by transId; callers hold s.mu.
-func (s *Server) paidMoMo(transID int64) *order {
-	for _, o := range s.orders {
-		if o.provider == MoMo && o.status == "paid" && o.txnID == transID {
-			return o
-		}
-	}
-	return nil
 }
 
 // momoNotices are the IPNs of a completed order, faults applied.

@@ -53,7 +53,7 @@ type Server struct {
 	mu      sync.Mutex
 	orders  map[string]*order // provider + "/" + provider order id
 	txns    []txn
-	refunds map[string][]byte // MoMo refund requestId → answer
+	refunds map[string]*momoRefund // MoMo refund orderId → the refund
 	faults  map[string]Fault
 	changed chan struct{} // closed and replaced whenever faults change
 }
@@ -95,7 +95,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, orders: map[string]*order{}, refunds: map[string][]byte{}, faults: map[string]Fault{}, changed: make(chan struct{}), closing: make(chan struct{})}
+	s := &Server{cfg: cfg, orders: map[string]*order{}, refunds: map[string]*momoRefund{}, faults: map[string]Fault{}, changed: make(chan struct{}), closing: make(chan struct{})}
 	s.txnBase = cfg.Now().UnixMilli() * 1000
 	s.SetGateway(cfg.Gateway)
 	return s

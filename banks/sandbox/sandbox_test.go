@@ -285,3 +285,25 @@ func FuzzPay(f *testing.F) {
 		}
 	})
 }
+
+// Refund faults take only answers that say nothing final about a refund;
+// a final code there would make a test's "ambiguous" case a real failure.
+func TestRefundFaultsAreValidated(t *testing.T) {
+	t.Parallel()
+	sb := sandbox.New(sandbox.Config{})
+	for _, c := range []struct {
+		fault sandbox.Fault
+		ok    bool
+	}{
+		{sandbox.Fault{RefundAnswer: 7000}, true},
+		{sandbox.Fault{RefundAnswer: 41, RefundProcessing: 3}, true},
+		{sandbox.Fault{RefundDecline: true}, true},
+		{sandbox.Fault{RefundAnswer: 1080}, false},
+		{sandbox.Fault{RefundAnswer: 0, RefundProcessing: -1}, false},
+		{sandbox.Fault{RefundProcessing: 101}, false},
+	} {
+		if err := sb.SetFault("momo", c.fault); (err == nil) != c.ok {
+			t.Errorf("SetFault(%+v) = %v, want ok %v", c.fault, err, c.ok)
+		}
+	}
+}

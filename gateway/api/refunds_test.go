@@ -66,8 +66,14 @@ func TestRefundsNeverExceedWhatWasPaid(t *testing.T) {
 	if len(list) != 3 {
 		t.Fatalf("refunds listed = %d, want 3", len(list))
 	}
-	if n := g.Count(t, `SELECT count(*) FROM payments WHERE id = $1 AND amount_refunded = amount`, id); n != 1 {
-		t.Fatal("refunded amount is not the whole payment")
+	// Nothing is paid back yet: the whole amount is reserved, and the
+	// status waits for the refunds to end.
+	if n := g.Count(t, `SELECT count(*) FROM payments WHERE id = $1 AND amount_refund_pending = amount AND amount_refunded = 0 AND status = 'succeeded'`, id); n != 1 {
+		t.Fatal("pending refunds are not the whole payment's reservation, or moved its status")
+	}
+	p := g.Do(t, "GET", "/v1/payments/"+id, key, nil).JSON(t)
+	if p["status"] != "succeeded" || p["amount_refunded"] != "0" || p["amount_refund_pending"] != "135000" {
+		t.Fatalf("payment with pending refunds = %v refunded %v pending %v", p["status"], p["amount_refunded"], p["amount_refund_pending"])
 	}
 	if n := g.Count(t, `SELECT count(*) FROM (SELECT 1 FROM postings HAVING coalesce(sum(amount), 0) <> 0) x`); n != 0 {
 		t.Fatal("ledger does not balance")
@@ -97,7 +103,7 @@ func TestRefundThroughProvider(t *testing.T) {
 		return g.Count(t, `SELECT count(*) FROM refunds WHERE payment_id = $1 AND status = 'succeeded'`, id) == 1
 	})
 	p := g.Do(t, "GET", "/v1/payments/"+id, g.Portal.TestKey, nil).JSON(t)
-	if p["status"] != "partially_refunded" || p["amount_refunded"] != "35000" {
+	if p["status"] != "partially_refunded" || p["amount_refunded"] != "35000" || p["amount_refund_pending"] != "0" {
 		t.Fatalf("payment after refund = %v %v", p["status"], p["amount_refunded"])
 	}
 	balance := func(account string) int {

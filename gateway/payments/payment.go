@@ -41,26 +41,31 @@ func (s Status) Valid() bool {
 
 // Payment is one amount owed to an agency, as stored.
 type Payment struct {
-	ID             string
-	PortalID       string
-	Livemode       bool
-	Service        string
-	Agency         string
-	Kind           catalog.Kind
-	Reference      string
-	QuoteID        *string
-	Payer          Payer
-	Amount         decimal.Decimal
-	AmountRefunded decimal.Decimal
-	Currency       string
-	Description    *string
-	Status         Status
-	PaymentCode    string
-	ClientToken    string
-	ExpiresAt      time.Time
-	ReturnURL      *string
-	Metadata       map[string]string
-	FailureCode    *string
+	ID        string
+	PortalID  string
+	Livemode  bool
+	Service   string
+	Agency    string
+	Kind      catalog.Kind
+	Reference string
+	QuoteID   *string
+	Payer     Payer
+	Amount    decimal.Decimal
+	// AmountRefunded is what was paid back (refunds that succeeded);
+	// AmountRefundPending is reserved for refunds still waiting for a
+	// final answer. Both count against what is left to refund; only the
+	// first moves the status.
+	AmountRefunded      decimal.Decimal
+	AmountRefundPending decimal.Decimal
+	Currency            string
+	Description         *string
+	Status              Status
+	PaymentCode         string
+	ClientToken         string
+	ExpiresAt           time.Time
+	ReturnURL           *string
+	Metadata            map[string]string
+	FailureCode         *string
 	// LastAttemptError is the provider's latest decline; the payment may
 	// still be payable by another method.
 	LastAttemptError *AttemptError

@@ -12,7 +12,7 @@ import (
 
 const columns = `id, portal_id, livemode, service_code, agency_code, kind::text, reference, quote_id,
 	coalesce(payer_name, ''), coalesce(payer_id_number, ''), coalesce(payer_tax_code, ''),
-	amount, amount_refunded, currency, description, status::text, payment_code, client_token,
+	amount, amount_refunded, amount_refund_pending, currency, description, status::text, payment_code, client_token,
 	expires_at, return_url, metadata, failure_code, last_attempt_error, settled_provider, succeeded_at, canceled_at,
 	created_at, updated_at`
 
@@ -20,7 +20,7 @@ func scan(row pgx.Row) (Payment, error) {
 	var p Payment
 	err := row.Scan(&p.ID, &p.PortalID, &p.Livemode, &p.Service, &p.Agency, &p.Kind, &p.Reference, &p.QuoteID,
 		&p.Payer.Name, &p.Payer.IDNumber, &p.Payer.TaxCode,
-		pg.Decimal{D: &p.Amount}, pg.Decimal{D: &p.AmountRefunded}, &p.Currency, &p.Description, &p.Status, &p.PaymentCode, &p.ClientToken,
+		pg.Decimal{D: &p.Amount}, pg.Decimal{D: &p.AmountRefunded}, pg.Decimal{D: &p.AmountRefundPending}, &p.Currency, &p.Description, &p.Status, &p.PaymentCode, &p.ClientToken,
 		&p.ExpiresAt, &p.ReturnURL, &p.Metadata, &p.FailureCode, &p.LastAttemptError, &p.SettledProvider, &p.SucceededAt, &p.CanceledAt,
 		&p.CreatedAt, &p.UpdatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {

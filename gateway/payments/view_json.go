@@ -28,6 +28,8 @@ func (v View) AppendJSON(b []byte) (_ []byte, err error) {
 	b = appendDecimal(b, v.Amount, &err)
 	b = append(b, `,"amount_refunded":`...)
 	b = appendDecimal(b, v.AmountRefunded, &err)
+	b = append(b, `,"amount_refund_pending":`...)
+	b = appendDecimal(b, v.AmountRefundPending, &err)
 	b = append(b, `,"currency":`...)
 	b = appendString(b, v.Currency)
 	b = append(b, `,"kind":`...)

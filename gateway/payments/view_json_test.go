@@ -19,7 +19,7 @@ func TestAppendJSONMatchesMarshal(t *testing.T) {
 	ict := time.FixedZone("ICT", 7*3600)
 	full := View{
 		ID: "pay_0123456789abcdef", Object: "payment", Livemode: true, Status: Succeeded,
-		Amount: decimal.RequireFromString("1250000"), AmountRefunded: decimal.RequireFromString("250000"),
+		Amount: decimal.RequireFromString("1250000"), AmountRefunded: decimal.RequireFromString("250000"), AmountRefundPending: decimal.RequireFromString("50000"),
 		Currency: "VND", Kind: catalog.KindFee, Service: "GPLX-CAPDOI", Agency: "KBNN-HN",
 		Reference: "HS-2026/000123", Quote: strp("quo_1"), Payer: Payer{Name: "Nguyễn Văn An", IDNumber: "*********345", TaxCode: "0101234567-001"},
 		Description: strp(`Lệ phí "cấp đổi" <GPLX> & phí`), PaymentCode: "CPXY4VAHHE", ClientToken: "ct_abc",

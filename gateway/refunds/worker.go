@@ -3,7 +3,9 @@ package refunds
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -11,7 +13,6 @@ import (
 
 	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/events"
-	"github.com/civicpay/civicpay/gateway/pg"
 )
 
 // Worker completes reserved refunds at their provider.
@@ -23,37 +24,107 @@ type Worker struct {
 	// Provider finds the provider a payment settled through; a provider
 	// without a refund API leaves the refund pending for a manual transfer.
 	Provider func(name string) (banks.Provider, bool)
+	// Backoff is how long to wait before asking the provider again about
+	// a refund whose answer was not final, after checks earlier asks;
+	// nil is DefaultBackoff.
+	Backoff func(checks int) time.Duration
 }
 
-const settledSQL = `
-SELECT r.amount, r.provider, coalesce(c.order_id, ''), coalesce(c.provider_txn_id, ''), r.status
+// DefaultBackoff doubles from 30 s to an hour: a refund "processing" at a
+// wallet usually ends in minutes, but one can take a day, and asking
+// every hour costs nothing. The job is snoozed, not failed, so it never
+// runs out of attempts before the provider answers.
+func DefaultBackoff(checks int) time.Duration {
+	d := 30 * time.Second
+	for i := 0; i < checks && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
+}
+
+const loadSQL = `
+SELECT r.amount, r.provider, r.status, coalesce(r.failure_code, ''),
+	coalesce(c.order_id, ''), coalesce(c.provider_txn_id, '')
 FROM refunds r LEFT JOIN provider_callbacks c ON c.payment_id = r.payment_id AND c.outcome = 'settled'
 WHERE r.id = $1`
 
-// Work asks the provider for the refund and records the answer.
+// claimSendSQL marks a refund as sent before it is: whoever sets
+// requested_at sends; every later run, of this job or a duplicate of it,
+// asks the provider first. A crash after the send cannot lead to a
+// blind second send.
+const claimSendSQL = `UPDATE refunds SET requested_at = now() WHERE id = $1 AND requested_at IS NULL`
+
+const (
+	checkedSQL = `UPDATE refunds SET checks = checks + 1, updated_at = now() WHERE id = $1 AND status = 'pending' RETURNING checks`
+	manualSQL  = `UPDATE refunds SET failure_code = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`
+)
+
+// Work asks the provider for the refund, or about it, and records a final
+// answer. Anything else (a timeout, a lost answer, a "processing" or
+// duplicate code) leaves the refund pending and snoozes the job: only a
+// final failure releases the reservation, since an unanswered refund may
+// still be paid.
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	var req banks.RefundRequest
+	id := job.Args.RefundID
+	req := banks.RefundRequest{RefundID: id}
 	var provider *string
-	var status string
-	req.RefundID = job.Args.RefundID
-	if err := w.Pool.QueryRow(ctx, settledSQL, req.RefundID).Scan(&req.Amount, &provider, &req.OrderID, &req.TxnID, &status); err != nil {
-		return err
+	var status, code string
+	if err := w.Pool.QueryRow(ctx, loadSQL, id).Scan(&req.Amount, &provider, &status, &code, &req.OrderID, &req.TxnID); err != nil {
+		return fmt.Errorf("refunds: load %s: %w", id, err)
 	}
-	if status != string(Pending) {
-		return nil // already completed by an earlier run
+	if status != string(Pending) || code == ManualRequired {
+		return nil // completed by an earlier run, or waiting for an operator
 	}
 	p, ok := w.lookup(provider)
 	if !ok {
-		return w.finish(ctx, req.RefundID, false, "manual_refund_required", true)
+		return w.manual(ctx, id)
 	}
-	res, err := p.Refund(ctx, req)
+	res, err := w.ask(ctx, p, req)
 	switch {
 	case errors.Is(err, banks.ErrUnsupported):
-		return w.finish(ctx, req.RefundID, false, "manual_refund_required", true)
-	case err != nil:
-		return err // River retries with backoff; the provider dedupes on the refund id
+		return w.manual(ctx, id)
+	case err == nil && res.Final():
+		_, err = Finish(ctx, w.Pool, w.Outbox, id, Outcome{Succeeded: res.Succeeded, Code: res.Code, Reference: res.ProviderRef})
+		if errors.Is(err, ErrNotPending) {
+			return nil
+		}
+		return err
 	}
-	return w.finish(ctx, req.RefundID, res.Succeeded, res.Code, false)
+	var checks int
+	if qerr := w.Pool.QueryRow(ctx, checkedSQL, id).Scan(&checks); errors.Is(qerr, pgx.ErrNoRows) {
+		return nil // completed meanwhile by another run
+	} else if qerr != nil {
+		return fmt.Errorf("refunds: count check of %s: %w", id, qerr)
+	}
+	w.log().Warn("refund not final yet; asking again later", "refund", id, "provider", deref(provider),
+		"code", res.Code, "pending", res.Pending, "not_found", res.NotFound, "error", err, "checks", checks)
+	return river.JobSnooze(w.backoff(checks))
+}
+
+// ask sends the refund the first time and asks about it afterwards. A
+// refund the provider says it never received is sent again under the same
+// refund id, which the provider deduplicates, so it is paid at most once.
+func (w *Worker) ask(ctx context.Context, p banks.Provider, req banks.RefundRequest) (banks.RefundResult, error) {
+	tag, err := w.Pool.Exec(ctx, claimSendSQL, req.RefundID)
+	if err != nil {
+		return banks.RefundResult{}, fmt.Errorf("refunds: claim send: %w", err)
+	}
+	q, canAsk := p.(banks.RefundQuerier)
+	if tag.RowsAffected() == 1 || !canAsk {
+		return p.Refund(ctx, req)
+	}
+	res, err := q.QueryRefund(ctx, req)
+	if err == nil && res.NotFound {
+		return p.Refund(ctx, req)
+	}
+	return res, err
+}
+
+func (w *Worker) manual(ctx context.Context, id string) error {
+	if _, err := w.Pool.Exec(ctx, manualSQL, id, ManualRequired); err != nil {
+		return fmt.Errorf("refunds: mark %s manual: %w", id, err)
+	}
+	return nil
 }
 
 func (w *Worker) lookup(provider *string) (banks.Provider, bool) {
@@ -63,77 +134,16 @@ func (w *Worker) lookup(provider *string) (banks.Provider, bool) {
 	return w.Provider(*provider)
 }
 
-const (
-	completeSQL = `
-UPDATE refunds SET status = $2, failure_code = $3, updated_at = now()
-WHERE id = $1 AND status = 'pending' RETURNING ` + columns
-	paidOutSQL = `
-WITH e AS (
-	INSERT INTO journal_entries (livemode, kind, payment_id, refund_id, memo)
-	VALUES ($1, 'refund', $2, $3, $6) RETURNING id
-)
-INSERT INTO postings (entry_id, account_id, amount)
-SELECT e.id, x.account, x.amount FROM e, (VALUES ($4::text, $5::numeric), ($7::text, -$5::numeric)) AS x(account, amount)`
-	paymentAfterSQL = `
-UPDATE payments SET status = CASE WHEN amount_refunded = amount THEN 'refunded'::payment_status ELSE 'partially_refunded'::payment_status END,
-	updated_at = now() WHERE id = $1`
-	releaseSQL = `UPDATE payments SET amount_refunded = amount_refunded - $2, updated_at = now() WHERE id = $1`
-)
-
-// finish records the provider's answer; manual leaves the refund pending.
-func (w *Worker) finish(ctx context.Context, id string, ok bool, code string, manual bool) error {
-	return pg.InTx(ctx, w.Pool, func(tx pgx.Tx) error {
-		if manual {
-			_, err := tx.Exec(ctx, `UPDATE refunds SET failure_code = $2, updated_at = now() WHERE id = $1 AND status = 'pending'`, id, code)
-			return err
-		}
-		status, failure := Succeeded, &code
-		if !ok {
-			status = Failed
-		} else {
-			failure = nil
-		}
-		r, err := scan(tx.QueryRow(ctx, completeSQL, id, status, failure))
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		return w.post(ctx, tx, r, ok)
-	})
+func (w *Worker) backoff(checks int) time.Duration {
+	if w.Backoff != nil {
+		return w.Backoff(checks)
+	}
+	return DefaultBackoff(checks)
 }
 
-// post pays the refund out of provider clearing, or reverses the reservation.
-func (w *Worker) post(ctx context.Context, tx pgx.Tx, r Refund, ok bool) error {
-	mode := modeOf(r.Livemode)
-	payable := mode + ":refunds_payable"
-	var agency string
-	if err := tx.QueryRow(ctx, `SELECT agency_code FROM payments WHERE id = $1`, r.PaymentID).Scan(&agency); err != nil {
-		return err
+func (w *Worker) log() *slog.Logger {
+	if w.Log != nil {
+		return w.Log
 	}
-	other, memo, typ := mode+":provider_clearing:"+deref(r.Provider), "refund paid out", events.RefundSucceeded
-	if !ok {
-		other, memo, typ = mode+":beneficiary:"+agency, "refund failed: reservation reversed", events.RefundFailed
-	}
-	if _, err := tx.Exec(ctx, paidOutSQL, r.Livemode, r.PaymentID, r.ID, payable, r.Amount, memo, other); err != nil {
-		return err
-	}
-	var err error
-	if ok {
-		_, err = tx.Exec(ctx, paymentAfterSQL, r.PaymentID)
-	} else {
-		_, err = tx.Exec(ctx, releaseSQL, r.PaymentID, r.Amount)
-	}
-	if err != nil {
-		return err
-	}
-	return w.Outbox.Emit(ctx, tx, refundEvent(r, typ))
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
+	return slog.Default()
 }

@@ -34,6 +34,7 @@ type stubPayment struct {
 
 	getRequests int
 	failGets    int           // answer the next GETs with 503
+	holdGets    chan struct{} // if set, GETs are answered once it is closed
 	qrPosted    chan struct{} // if set, closed at the first POST /qr
 }
 
@@ -197,6 +198,13 @@ func (s *stubAPI) paymentJSON(p *stubPayment) map[string]any {
 }
 
 func (s *stubAPI) getPayment(w http.ResponseWriter, r *http.Request, p *stubPayment) {
+	if p.holdGets != nil {
+		select {
+		case <-p.holdGets:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p.getRequests++

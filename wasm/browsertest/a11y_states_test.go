@@ -154,6 +154,29 @@ func TestAccessibilityPaymentFlow(t *testing.T) {
 func TestAccessibilityOtherStates(t *testing.T) {
 	axeSource(t)
 	e := newEnv(t)
+	// Before the module runs, the loader's message.
+	wasm := make(chan struct{})
+	e.holdWasm = []chan struct{}{wasm}
+	e.pair(stubPayment{id: "pay_ld"}, "")
+	e.waitFor("loader message", both(`p[role="status"]`))
+	e.checkState("loader", false, "vi", "en")
+	if e.wasmHeldTooLong.Load() {
+		t.Log("the module was served before the loader state was fully checked; its screenshots may show the widget")
+	}
+	close(wasm) // and stays closed: later pages get the module at once
+
+	// The payment cannot be loaded (503: an alert with a retry button).
+	e.pair(stubPayment{id: "pay_le", failGets: 1}, "")
+	e.waitFor("load error", both(`[role="alert"][data-error="load"]`)+" && "+both(`button[data-a="retry"]`))
+	e.checkState("load-error", false, "vi", "en")
+
+	// The QR code is being made.
+	qr := make(chan struct{})
+	e.pair(stubPayment{id: "pay_ql", holdQRs: qr}, "")
+	e.waitFor("QR placeholder", both(`.ph[aria-busy="true"]`))
+	e.checkState("qr-loading", false, "vi", "en")
+	close(qr)
+
 	for _, s := range []string{"failed", "expired", "canceled"} {
 		e.pair(stubPayment{id: "pay_" + s[:2], status: s}, "")
 		e.waitFor(s, both(`.end[data-screen="`+s+`"] h3`))

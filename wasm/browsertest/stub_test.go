@@ -35,6 +35,7 @@ type stubPayment struct {
 	getRequests int
 	failGets    int           // answer the next GETs with 503
 	holdGets    chan struct{} // if set, GETs are answered once it is closed
+	holdQRs     chan struct{} // if set, POST /qr is answered once it is closed
 	qrPosted    chan struct{} // if set, closed at the first POST /qr
 }
 
@@ -230,6 +231,13 @@ func (s *stubAPI) postQR(w http.ResponseWriter, r *http.Request, p *stubPayment)
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeProblem(w, http.StatusBadRequest, "invalid_body", err.Error())
 		return
+	}
+	if p.holdQRs != nil {
+		select {
+		case <-p.holdQRs:
+		case <-r.Context().Done():
+			return
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -241,3 +241,32 @@ func TestForcedColorsAndReducedMotion(t *testing.T) {
 	}
 	e.checkState("forced-colors", false, "vi", "en")
 }
+
+// TestFocusAndDeclineWithoutStream: the countdown running out moves focus
+// from a copy button to the heading of the expired screen, and a declined
+// attempt is also noticed by polling (no event stream), without taking
+// focus from another widget.
+func TestFocusAndDeclineWithoutStream(t *testing.T) {
+	e := newEnv(t)
+	e.api.add(&stubPayment{id: "pay_lx", token: "tok", expiresAt: time.Now().Add(6 * time.Second), noExpiry: true})
+	e.api.add(&stubPayment{id: "pay_np", token: "tok", noStream: true})
+	e.load(widgetSpec{host: "vi", payment: "pay_lx", token: "tok", lang: "vi"},
+		widgetSpec{host: "en", payment: "pay_np", token: "tok", lang: "en"})
+	e.waitFor("QRs", both("svg.qrc"))
+	e.eval(shadow("vi", `button[data-k="c2"]`) + `.focus(), ''`)
+	e.waitFor("local expiry", shadow("vi", `.end[data-screen="expired"]`))
+	if f := e.focusIn("vi"); f != "H3" {
+		t.Errorf("focus after the countdown ran out = %s, want the heading", f)
+	}
+
+	e.api.setStatus("pay_np", "pending")
+	e.waitFor("pending (polled)", shadow("en", ".st")+`.textContent === 'Processing payment…'`)
+	e.api.setStatus("pay_np", "requires_payment_method")
+	e.waitFor("declined attempt (polled)", shadow("en", `[role="alert"][data-error="attempt"]`))
+	if f := e.focusIn("vi"); f != "H3" {
+		t.Errorf("the en widget took focus from the vi widget (vi focus now %s)", f)
+	}
+	if n := e.eval(`String(window.events.length)`); n != "0" {
+		t.Errorf("%s DOM events, want none (nothing final was confirmed)", n)
+	}
+}

@@ -16,6 +16,17 @@ func (w *widget) mayTakeFocus() bool {
 	return a.IsNull() || a.Equal(document.Get("body"))
 }
 
+// renderEnd draws a final screen (paid, failed, expired, canceled) and
+// moves focus to its heading, as mayTakeFocus allows. It is called for the
+// gateway's final status and for the countdown running out.
+func (w *widget) renderEnd() {
+	focus := w.mayTakeFocus() // before render removes the focused control
+	w.render()
+	if h := w.body.Call("querySelector", "h3"); focus && !h.IsNull() {
+		h.Call("focus")
+	}
+}
+
 // attemptFailed shows that the provider declined the attempt (the gateway
 // moved the payment from pending back to requires_payment_method): the old
 // QR codes are dropped, since paying them can no longer succeed, and the

@@ -193,11 +193,7 @@ func (w *widget) setStatus(s string) {
 	}
 	w.closeStream()
 	w.status.Set("className", "st sr") // the final screen says it; keep it for screen readers only
-	focus := w.mayTakeFocus()          // before render removes the focused control
-	w.render()
-	if focus {
-		w.body.Call("querySelector", "h3").Call("focus")
-	}
+	w.renderEnd()
 	init := parseJSON(`{"bubbles":true,"composed":true,"cancelable":true,"detail":{"payment":` + jsonStr(w.id) + `,"status":"` + s + `"}}`)
 	proceed := w.host.Call("dispatchEvent", global.Get("CustomEvent").New(ev, init)).Bool()
 	if s == statusSucceeded && proceed && isWebURL(w.v.p.ReturnURL) {
@@ -259,7 +255,7 @@ func (w *widget) countdown() {
 		}
 		if secs == 0 {
 			w.v.localExpired = true
-			w.render()
+			w.renderEnd()
 			w.refreshStatus()
 			return
 		}

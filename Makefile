@@ -47,13 +47,19 @@ chromium:
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 # axe-core for the widget's accessibility checks in the browser tests
-# (wasm/browsertest reads $(AXE_JS); without it they skip, unless CI is
+# (wasm/browsertest reads $(AXE_MIN_JS); without it they skip, unless CI is
 # set). Kept in .data/, which git ignores; installed once.
 AXE_VERSION ?= 4.14
-AXE_JS      := .data/npm/node_modules/axe-core/axe.min.js
-axe: $(AXE_JS)
-$(AXE_JS):
-	@command -v npm >/dev/null 2>&1 || { echo "npm is missing (apt-get install npm): the accessibility checks need axe-core"; exit 1; }
+AXE_MIN_JS  := .data/npm/node_modules/axe-core/axe.min.js
+axe: $(AXE_MIN_JS)
+$(AXE_MIN_JS):
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm for axe-core"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "npm is missing: run 'apt-get install npm' as root (the accessibility tests need axe-core)"; exit 1; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm || \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }; }
 	npm install --no-save --no-audit --no-fund --prefix .data/npm axe-core@$(AXE_VERSION)
 
 bench: db wrk

@@ -239,6 +239,14 @@ func TestForcedColorsAndReducedMotion(t *testing.T) {
 	if p, want := e.decodeQR("vi"), e.api.expectedPayload("pay_hcv", "bank_qr"); p != want {
 		t.Errorf("QR in forced colors decodes to %q, want %q", p, want)
 	}
+	// On a 320 px screen the code shrinks to the card and still reads.
+	e.setViewport(narrow, false)
+	if w := e.eval(`String(Math.round(` + shadow("en", "svg.qrc") + `.getBoundingClientRect().width))`); w >= "288" || len(w) != 3 {
+		t.Errorf("QR is %s px wide on a 320 px screen, want it shrunk to the card", w)
+	}
+	if p, want := e.decodeQR("en"), e.api.expectedPayload("pay_hce", "bank_qr"); p != want {
+		t.Errorf("QR at 320 px in forced colors decodes to %q, want %q", p, want)
+	}
 	e.checkState("forced-colors", false, "vi", "en")
 }
 

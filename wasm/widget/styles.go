@@ -46,7 +46,7 @@ button[aria-pressed=true]{border-color:#0b57d0;background:#e8f0fe;color:#0b3d91;
 .row{display:flex;flex-wrap:wrap;align-items:center;gap:.25em .75em;padding:.5em 0;border-top:1px solid #e3e6eb}
 .row dt{flex:1 1 100%;margin:0;font-size:.85em;color:#4a5160}
 .row dd{flex:1 1 100%;margin:0;display:flex;flex-wrap:wrap;align-items:center;gap:.25em .75em}
-.val{flex:1 1 10em;font-weight:600;font-variant-numeric:tabular-nums;user-select:all;-webkit-user-select:all}
+.val{flex:1 1 8em;font-weight:600;font-variant-numeric:tabular-nums;user-select:all;-webkit-user-select:all}
 .row button{min-height:2.5em;padding:.4em .75em;font-size:.875em}
 .note{margin:.5em 0 0;font-size:.85em;color:#4a5160}
 .acts{display:flex;flex-wrap:wrap;gap:.5em;margin:.75em 0 0}

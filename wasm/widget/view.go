@@ -218,15 +218,14 @@ func (v *view) payHTML() string {
 	// alternative is its label plus a description made of the hint "pay
 	// without scanning" and these very rows (aria-describedby), so a
 	// screen-reader user hears how to pay by hand from the text on screen.
-	var rows []string
-	if v.method == methodBankQR {
-		rows = []string{l.accountName, p.AccountName, p.AccountName, l.bank, p.BankName, p.BankName,
-			l.accountNumber, p.AccountNumber, p.AccountNumber, l.content, p.PaymentCode, p.PaymentCode}
-	}
-	rows = append(rows, l.amount, formatVND(p.Amount), p.Amount)
+	// A row's number (its copy button's focus key, its ids) is the same
+	// for every method: the amount is row 4 everywhere.
+	rows := [...]string{l.accountName, p.AccountName, p.AccountName, l.bank, p.BankName, p.BankName,
+		l.accountNumber, p.AccountNumber, p.AccountNumber, l.content, p.PaymentCode, p.PaymentCode,
+		l.amount, formatVND(p.Amount), p.Amount}
 	dl, ids := "", ""
 	for i := 0; i < len(rows); i += 3 {
-		if rows[i+1] == "" {
+		if rows[i+1] == "" || i < 12 && v.method != methodBankQR { // wallets: the amount only
 			continue
 		}
 		k := strconv.Itoa(i / 3)

@@ -54,11 +54,11 @@ func TestQRTextAlternative(t *testing.T) {
 	// description is the amount alone, without a hint to press a button.
 	v.method = methodMoMo
 	v.qr = &qrState{method: methodMoMo, res: &qrResult{Method: methodMoMo, Payload: "https://x"}, bitmap: bm}
-	if h := v.bodyHTML(); !strings.Contains(h, `aria-describedby="cp-t0 cp-v0"`) || strings.Contains(h, "cp-how") {
+	if h := v.bodyHTML(); !strings.Contains(h, `aria-describedby="cp-t4 cp-v4"`) || strings.Contains(h, "cp-how") {
 		t.Errorf("wallet without links: %s", h)
 	}
 	v.qr.res.PayURL = "https://pay"
-	if h := v.bodyHTML(); !strings.Contains(h, `aria-describedby="cp-how cp-t0 cp-v0"`) || !strings.Contains(h, vi.noScanWallet) {
+	if h := v.bodyHTML(); !strings.Contains(h, `aria-describedby="cp-how cp-t4 cp-v4"`) || !strings.Contains(h, vi.noScanWallet) {
 		t.Errorf("wallet with a pay_url: %s", h)
 	}
 }

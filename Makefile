@@ -8,7 +8,7 @@ BANKSIM   := $(BIN)/banksim
 ADDR      ?= 127.0.0.1:8080
 SIM_ADDR  ?= 127.0.0.1:8090
 
-.PHONY: all build run test vet db stop bench chromium wrk clean fuzz
+.PHONY: all build run test vet db stop bench chromium wrk axe clean fuzz
 
 all: build
 
@@ -34,7 +34,7 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/widget/
 
-test: db chromium wrk vet
+test: db chromium wrk axe vet
 	$(GO) test -race -count=1 ./...
 
 # Browser tests drive Debian's chromium; install it when missing (root or sudo).
@@ -45,6 +45,22 @@ chromium:
 	  else echo "chromium is missing: run 'apt-get install chromium' as root"; exit 1; fi; \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
+
+# axe-core for the widget's accessibility checks in the browser tests
+# (wasm/browsertest reads $(AXE_MIN_JS); without it they skip, unless CI is
+# set). Kept in .data/, which git ignores; installed once.
+AXE_VERSION ?= 4.14
+AXE_MIN_JS  := .data/npm/node_modules/axe-core/axe.min.js
+axe: $(AXE_MIN_JS)
+$(AXE_MIN_JS):
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm for axe-core"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; \
+	  else echo "npm is missing: run 'apt-get install npm' as root (the accessibility tests need axe-core)"; exit 1; fi; \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm || \
+	  { $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q npm; }; }
+	npm install --no-save --no-audit --no-fund --prefix .data/npm axe-core@$(AXE_VERSION)
 
 bench: db wrk
 	$(GO) run ./bench $(BENCH_FLAGS)

@@ -34,6 +34,8 @@ type stubPayment struct {
 
 	getRequests int
 	failGets    int           // answer the next GETs with 503
+	holdGets    chan struct{} // if set, GETs are answered once it is closed
+	holdQRs     chan struct{} // if set, POST /qr is answered once it is closed
 	qrPosted    chan struct{} // if set, closed at the first POST /qr
 }
 
@@ -197,6 +199,13 @@ func (s *stubAPI) paymentJSON(p *stubPayment) map[string]any {
 }
 
 func (s *stubAPI) getPayment(w http.ResponseWriter, r *http.Request, p *stubPayment) {
+	if p.holdGets != nil {
+		select {
+		case <-p.holdGets:
+		case <-r.Context().Done():
+			return
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p.getRequests++
@@ -222,6 +231,13 @@ func (s *stubAPI) postQR(w http.ResponseWriter, r *http.Request, p *stubPayment)
 	if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
 		writeProblem(w, http.StatusBadRequest, "invalid_body", err.Error())
 		return
+	}
+	if p.holdQRs != nil {
+		select {
+		case <-p.holdQRs:
+		case <-r.Context().Done():
+			return
+		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

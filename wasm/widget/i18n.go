@@ -21,10 +21,12 @@ type lang struct {
 	methodZaloPay string
 	methodVNPay   string
 
-	scanBank   string
-	scanWallet string // {name}
-	qrLabel    string // {method}, {amount}
-	qrLoading  string
+	scanBank     string
+	scanWallet   string // {name}
+	qrLabel      string // {method}, {amount}
+	qrLoading    string
+	noScanBank   string // how to pay without scanning, part of the QR's description
+	noScanWallet string
 
 	accountName     string
 	bank            string
@@ -34,6 +36,7 @@ type lang struct {
 	copy            string // visible button text
 	copyLabel       string // {label}: aria-label of a copy button
 	copied          string // {label}
+	copiedShort     string // visible button text after copying
 	copyFailed      string
 	expiresIn       string
 	expiresSpoken   string // {time}
@@ -54,6 +57,8 @@ type lang struct {
 
 	redirecting string
 	returnNow   string
+
+	attemptFailed string // the provider declined; methods offered again
 
 	loadError    string
 	networkError string
@@ -85,6 +90,9 @@ var vi = lang{
 	qrLabel:    "Mã QR thanh toán {method}, số tiền {amount}",
 	qrLoading:  "Đang tạo mã QR…",
 
+	noScanBank:   "Không quét được mã? Chuyển khoản theo thông tin bên dưới.",
+	noScanWallet: "Không quét được mã? Dùng nút bên dưới.",
+
 	accountName:   "Tên tài khoản",
 	bank:          "Ngân hàng",
 	accountNumber: "Số tài khoản",
@@ -93,6 +101,7 @@ var vi = lang{
 	copy:          "Sao chép",
 	copyLabel:     "Sao chép {label}",
 	copied:        "Đã sao chép {label}",
+	copiedShort:   "Đã sao chép",
 	copyFailed:    "Không sao chép được, hãy chọn và sao chép thủ công.",
 	expiresIn:     "Mã hết hạn sau",
 	expiresSpoken: "Mã thanh toán hết hạn sau {time}",
@@ -113,6 +122,8 @@ var vi = lang{
 
 	redirecting: "Đang chuyển về trang dịch vụ…",
 	returnNow:   "Quay lại trang dịch vụ",
+
+	attemptFailed: "Lần thanh toán chưa thành công. Vui lòng chọn phương thức để thử lại.",
 
 	loadError:    "Không tải được thông tin thanh toán.",
 	networkError: "Lỗi kết nối. Vui lòng kiểm tra mạng và thử lại.",
@@ -144,6 +155,9 @@ var en = lang{
 	qrLabel:    "Payment QR code, {method}, amount {amount}",
 	qrLoading:  "Creating the QR code…",
 
+	noScanBank:   "Cannot scan? Transfer with the details below.",
+	noScanWallet: "Cannot scan? Use the button below.",
+
 	accountName:   "Account name",
 	bank:          "Bank",
 	accountNumber: "Account number",
@@ -152,6 +166,7 @@ var en = lang{
 	copy:          "Copy",
 	copyLabel:     "Copy {label}",
 	copied:        "{label} copied",
+	copiedShort:   "Copied",
 	copyFailed:    "Could not copy; select the text and copy it manually.",
 	expiresIn:     "Code expires in",
 	expiresSpoken: "The payment code expires in {time}",
@@ -172,6 +187,8 @@ var en = lang{
 
 	redirecting: "Returning to the service…",
 	returnNow:   "Return to the service",
+
+	attemptFailed: "The payment attempt did not go through. Choose a method to try again.",
 
 	loadError:    "Could not load the payment.",
 	networkError: "Network error. Check your connection and try again.",

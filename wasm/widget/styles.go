@@ -7,6 +7,11 @@ package main
 // widget, and "all: initial" stops inherited fonts and colours at the
 // boundary. Sizes are in em (relative to the user's default font size via
 // "medium"), never rem, which the portal's root font-size would change.
+// In forced colors (Windows high contrast) the QR code opts out of the
+// system palette, so it stays black on white with its white quiet zone
+// (the rect under the path) and phones can still read it; transparent
+// borders and a thicker border on the chosen method stand in for the
+// backgrounds and shadows that mode removes.
 const css = `
 :host{all:initial!important;display:block!important;visibility:visible!important;opacity:1!important;
 font:400 medium/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Helvetica Neue",Arial,sans-serif!important;
@@ -18,7 +23,7 @@ color:#1b1b1f!important;text-align:start!important;direction:ltr!important;box-s
 .sv{margin:.15em 0 .25em;font-size:1.2em;line-height:1.3;font-weight:650}
 .ref{margin:0;font-size:.875em;color:#4a5160}
 .big{margin:.35em 0 0;font-size:1.6em;font-weight:700;white-space:nowrap;font-variant-numeric:tabular-nums}
-.st{margin:.5em 0;padding:.5em .75em;border-radius:.5em;background:#eef3fb;color:#12325e;font-weight:600}
+.st{margin:.5em 0;padding:.5em .75em;border-radius:.5em;background:#eef3fb;color:#12325e;font-weight:600;border:1px solid transparent}
 .st:empty{display:none}
 .sr{position:absolute!important;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 .ms{display:flex;flex-wrap:wrap;gap:.5em;margin:.75em 0;padding:0;border:0}
@@ -33,13 +38,15 @@ button[aria-pressed=true]{border-color:#0b57d0;background:#e8f0fe;color:#0b3d91;
 .qr{margin:.75em auto;text-align:center}
 .qr svg{display:block;margin:0 auto;max-width:100%;height:auto;background:#fff}
 .qr figcaption{margin-top:.5em;font-size:.95em}
+.how{display:block;margin-top:.25em;font-size:.9em;color:#4a5160}
 .ph{display:flex;align-items:center;justify-content:center;margin:0 auto;max-width:100%;aspect-ratio:1;border:1px dashed #c9ced6;border-radius:.5em;color:#4a5160;padding:1em;text-align:center}
 .cd{margin:.5em 0;text-align:center;font-size:.95em}
 .cd time{font-weight:700;font-variant-numeric:tabular-nums}
 .dl{margin:.75em 0 0;padding:0}
 .row{display:flex;flex-wrap:wrap;align-items:center;gap:.25em .75em;padding:.5em 0;border-top:1px solid #e3e6eb}
 .row dt{flex:1 1 100%;margin:0;font-size:.85em;color:#4a5160}
-.row dd{flex:1 1 10em;margin:0;font-weight:600;font-variant-numeric:tabular-nums;user-select:all;-webkit-user-select:all}
+.row dd{flex:1 1 100%;margin:0;display:flex;flex-wrap:wrap;align-items:center;gap:.25em .75em}
+.val{flex:1 1 8em;font-weight:600;font-variant-numeric:tabular-nums;user-select:all;-webkit-user-select:all}
 .row button{min-height:2.5em;padding:.4em .75em;font-size:.875em}
 .note{margin:.5em 0 0;font-size:.85em;color:#4a5160}
 .acts{display:flex;flex-wrap:wrap;gap:.5em;margin:.75em 0 0}
@@ -52,6 +59,6 @@ button[aria-pressed=true]{border-color:#0b57d0;background:#e8f0fe;color:#0b3d91;
 .ic{display:block;margin:0 auto;width:3em;height:3em}
 .ok h3{color:#0d652d}.bad h3{color:#a50e0e}.off h3{color:#4a5160}
 @media (max-width:22em){.cp{padding:.75em}.big{font-size:1.4em}}
-@media (forced-colors:active){.qr svg{forced-color-adjust:none}}
+@media (forced-colors:active){.qr svg{forced-color-adjust:none}button[aria-pressed=true]{border-width:3px}}
 @media (prefers-reduced-motion:no-preference){button,.btn{transition:background-color .15s}}
 `

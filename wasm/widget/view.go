@@ -87,6 +87,10 @@ type view struct {
 	qr           *qrState // of method; nil before it is requested
 	nowMs        float64
 	mobile       bool
+	// attemptFailed is set when the provider declined an attempt and the
+	// payment went back to requires_payment_method: the methods are offered
+	// again, none chosen, until the payer picks one.
+	attemptFailed bool
 }
 
 // statusText is the text of the status live region.
@@ -94,6 +98,9 @@ func (v *view) statusText() string {
 	l := v.l
 	switch v.status {
 	case statusRequiresPaymentMethod:
+		if v.attemptFailed { // the alert says it; saying "waiting" too would talk over it
+			return ""
+		}
 		return l.waiting
 	case statusPending:
 		return l.pending
@@ -175,8 +182,12 @@ func (v *view) bodyHTML() string {
 func (v *view) payHTML() string {
 	l, p, st := v.l, v.p, v.qr
 	h := ""
-	if len(v.methods) > 1 {
-		h = tpl(`<fieldset class="ms"><legend>`+tE+`</legend>`, l.chooseTitle)
+	if v.attemptFailed {
+		// Focusable so that focus can be put on it (see widget.attemptFailed).
+		h = tpl(`<div class="err" role="alert" tabindex="-1" data-error="attempt"><p>`+tE+`</p></div>`, l.attemptFailed)
+	}
+	if len(v.methods) > 1 || v.attemptFailed && len(v.methods) > 0 {
+		h += tpl(`<fieldset class="ms"><legend>`+tE+`</legend>`, l.chooseTitle)
 		for _, m := range v.methods {
 			pressed := "false"
 			if m == v.method {
@@ -187,6 +198,8 @@ func (v *view) payHTML() string {
 		h += `</fieldset>`
 	}
 	switch {
+	case v.method == "" && v.attemptFailed:
+		return h
 	case v.method == "":
 		return h + errorHTML("method", l.badPayload, "", nil)
 	case st == nil || st.loading:
@@ -201,57 +214,79 @@ func (v *view) payHTML() string {
 		return h + errorHTML("mismatch", l.qrMismatch, "", nil)
 	}
 
-	n := strconv.Itoa(len(st.bitmap))
-	px := strconv.Itoa(qrPixelSize(len(st.bitmap), qrTarget))
-	caption := l.scanBank
-	if v.method != methodBankQR {
-		caption = fill(l.scanWallet, "name", appName(v.method))
+	// Rows of payment details, drawn below the QR code. The QR's text
+	// alternative is its label plus a description made of the hint "pay
+	// without scanning" and these very rows (aria-describedby), so a
+	// screen-reader user hears how to pay by hand from the text on screen.
+	// A row's number (its copy button's focus key, its ids) is the same
+	// for every method: the amount is row 4 everywhere.
+	rows := [...]string{l.accountName, p.AccountName, p.AccountName, l.bank, p.BankName, p.BankName,
+		l.accountNumber, p.AccountNumber, p.AccountNumber, l.content, p.PaymentCode, p.PaymentCode,
+		l.amount, formatVND(p.Amount), p.Amount}
+	dl, ids := "", ""
+	for i := 0; i < len(rows); i += 3 {
+		if rows[i+1] == "" || i < 12 && v.method != methodBankQR { // wallets: the amount only
+			continue
+		}
+		k := strconv.Itoa(i / 3)
+		dl += row(l, k, rows[i], rows[i+1], rows[i+2])
+		ids += " cp-t" + k + " cp-v" + k
 	}
-	h += tpl(`<figure class="qr"><svg xmlns="http://www.w3.org/2000/svg" class="qrc" role="img" shape-rendering="crispEdges" viewBox="0 0 `+
-		tR+` `+tR+`" width="`+tR+`" height="`+tR+`" aria-label="`+tE+`"><rect width="`+tR+`" height="`+tR+
-		`" fill="#fff"/><path fill="#000" d="`+tR+`"/></svg><figcaption>`+tE+`</figcaption></figure>`,
-		n, n, px, px, fill(fill(l.qrLabel, "method", l.methodName(v.method)), "amount", formatVND(p.Amount)),
-		n, n, qrPath(st.bitmap), caption)
 
-	if p.ExpiresMs > 0 {
-		h += tpl(`<p class="cd"><span>`+tE+` </span><time datetime="`+tE+`">`+tE+`</time></p>`,
-			l.expiresIn, p.ExpiresAt, clockText(remainingSeconds(v.nowMs, p.ExpiresMs)))
-	}
-
+	acts := ""
 	if v.method != methodBankQR {
-		acts := ""
 		if v.mobile && isSafeDeeplink(st.res.Deeplink) {
 			acts = tpl(`<a class="btn pri" data-k="app" href="`+tE+`">`+tE+`</a>`, st.res.Deeplink, fill(l.openApp, "name", appName(v.method)))
 		}
 		if isWebURL(st.res.PayURL) {
 			acts += tpl(`<a class="btn" data-k="payurl" target="_blank" rel="noopener noreferrer" href="`+tE+`">`+tE+`</a>`, st.res.PayURL, l.payURL)
 		}
+	}
+	caption, how := l.scanBank, l.noScanBank
+	if v.method != methodBankQR {
+		caption, how = fill(l.scanWallet, "name", appName(v.method)), ""
 		if acts != "" {
-			h += `<div class="acts">` + acts + `</div>`
+			how = l.noScanWallet
 		}
 	}
-
-	h += `<dl class="dl">`
-	if v.method == methodBankQR {
-		h += row(l, 0, l.accountName, p.AccountName, p.AccountName) +
-			row(l, 1, l.bank, p.BankName, p.BankName) +
-			row(l, 2, l.accountNumber, p.AccountNumber, p.AccountNumber) +
-			row(l, 3, l.content, p.PaymentCode, p.PaymentCode)
+	if how != "" {
+		ids = " cp-how" + ids
+		how = tpl(`<span class="how" id="cp-how">`+tE+`</span>`, how)
 	}
-	h += row(l, 4, l.amount, formatVND(p.Amount), p.Amount) + `</dl>`
+	if ids != "" {
+		ids = ` aria-describedby="` + ids[1:] + `"`
+	}
+
+	n := strconv.Itoa(len(st.bitmap))
+	px := strconv.Itoa(qrPixelSize(len(st.bitmap), qrTarget))
+	h += tpl(`<figure class="qr"><svg xmlns="http://www.w3.org/2000/svg" class="qrc" role="img" shape-rendering="crispEdges" viewBox="0 0 `+
+		tR+` `+tR+`" width="`+tR+`" height="`+tR+`" aria-label="`+tE+`"`+tR+`><rect width="`+tR+`" height="`+tR+
+		`" fill="#fff"/><path fill="#000" d="`+tR+`"/></svg><figcaption><span>`+tE+`</span>`+tR+`</figcaption></figure>`,
+		n, n, px, px, fill(fill(l.qrLabel, "method", l.methodName(v.method)), "amount", formatVND(p.Amount)), ids,
+		n, n, qrPath(st.bitmap), caption, how)
+
+	if p.ExpiresMs > 0 {
+		h += tpl(`<p class="cd"><span>`+tE+` </span><time datetime="`+tE+`">`+tE+`</time></p>`,
+			l.expiresIn, p.ExpiresAt, clockText(remainingSeconds(v.nowMs, p.ExpiresMs)))
+	}
+
+	if acts != "" {
+		h += `<div class="acts">` + acts + `</div>`
+	}
+	h += `<dl class="dl">` + dl + `</dl>`
 	if v.method == methodBankQR {
 		h += tpl(`<p class="note">`+tE+`</p>`, l.contentNote)
 	}
 	return h
 }
 
-// row is a term, its value and a button copying value.
-func row(l *lang, i int, label, shown, value string) string {
-	if shown == "" {
-		return ""
-	}
-	return tpl(`<div class="row"><dt>`+tE+`</dt><dd>`+tE+`</dd>`+tR+`</div>`, label, shown,
-		button("c", value, "c"+strconv.Itoa(i), l.copy, tpl(` data-l="`+tE+`" aria-label="`+tE+`"`, label, fill(l.copyLabel, "label", label))))
+// row is a term and its value, with a button copying value. The button is
+// inside the <dd>: a <dl> may hold only dt/dd groups (axe: definition-list).
+// The ids link the text to the QR code's description.
+func row(l *lang, k, label, shown, value string) string {
+	return tpl(`<div class="row"><dt id="cp-t`+tR+`">`+tE+`</dt><dd><span class="val" id="cp-v`+tR+`">`+tE+`</span>`+tR+`</dd></div>`,
+		k, label, k, shown,
+		button("c", value, "c"+k, l.copy, tpl(` data-l="`+tE+`" aria-label="`+tE+`"`, label, fill(l.copyLabel, "label", label))))
 }
 
 func (v *view) endHTML(sc screen) string {

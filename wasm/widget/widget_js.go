@@ -37,6 +37,7 @@ type widget struct {
 	// Nodes that live as long as the widget.
 	head, status, body, announcer js.Value
 	cdTime                        js.Value // countdown text, null when not shown
+	copiedBtn                     js.Value // the copy button showing its confirmation
 	funcs                         []js.Func
 	es                            js.Value
 }
@@ -175,11 +176,16 @@ func (w *widget) start() {
 // setStatus records a status reported by the gateway and updates the
 // screen, raising the DOM event for terminal statuses.
 func (w *widget) setStatus(s string) {
+	prev := w.tracker.status
 	changed, ev := w.tracker.update(s)
 	if !changed || w.dead {
 		return
 	}
 	w.v.status = s
+	if prev == statusPending && s == statusRequiresPaymentMethod {
+		w.attemptFailed()
+		return
+	}
 	w.status.Set("textContent", w.v.statusText())
 	if ev == "" {
 		w.render()
@@ -187,10 +193,7 @@ func (w *widget) setStatus(s string) {
 	}
 	w.closeStream()
 	w.status.Set("className", "st sr") // the final screen says it; keep it for screen readers only
-	w.render()
-	if !w.root.Get("activeElement").IsNull() { // focus was in the widget: keep it there
-		w.body.Call("querySelector", "h3").Call("focus")
-	}
+	w.renderEnd()
 	init := parseJSON(`{"bubbles":true,"composed":true,"cancelable":true,"detail":{"payment":` + jsonStr(w.id) + `,"status":"` + s + `"}}`)
 	proceed := w.host.Call("dispatchEvent", global.Get("CustomEvent").New(ev, init)).Bool()
 	if s == statusSucceeded && proceed && isWebURL(w.v.p.ReturnURL) {
@@ -252,16 +255,12 @@ func (w *widget) countdown() {
 		}
 		if secs == 0 {
 			w.v.localExpired = true
-			w.render()
+			w.renderEnd()
 			w.refreshStatus()
 			return
 		}
 		time.Sleep(time.Duration(int64(left)%1000+5) * time.Millisecond)
 	}
-}
-
-func (w *widget) announce(s string) {
-	w.announcer.Set("textContent", s)
 }
 
 // follow listens to the status stream, falling back to polling.
@@ -333,6 +332,10 @@ func (w *widget) onClick(_ js.Value, args []js.Value) any {
 	f := fields(c, "dataset.a", "dataset.v", "dataset.l")
 	switch f[0] {
 	case "m":
+		if w.v.attemptFailed {
+			w.v.attemptFailed = false
+			w.status.Set("textContent", w.v.statusText())
+		}
 		if f[1] != w.v.method {
 			w.v.method = f[1]
 			if st := w.qrFor(f[1]); st == nil || st.apiErr != nil {
@@ -369,10 +372,7 @@ func (w *widget) copy(button js.Value, label, value string) {
 			w.announce(w.l.copyFailed)
 			return
 		}
-		w.announce(fill(w.l.copied, "label", label))
-		button.Set("textContent", "✓ "+w.l.copy)
-		time.Sleep(2 * time.Second)
-		button.Set("textContent", w.l.copy)
+		w.copied(button, label)
 	}()
 }
 

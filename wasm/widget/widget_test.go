@@ -90,7 +90,7 @@ func TestLang(t *testing.T) {
 			l.contentNote, l.copy, l.copyLabel, l.copied, l.copyFailed, l.expiresIn, l.expiresSpoken, l.minute,
 			l.minutes, l.second, l.seconds, l.waiting, l.pending, l.succeeded, l.failed, l.expired, l.canceled,
 			l.succeededHint, l.failedHint, l.expiredHint, l.canceledHint, l.redirecting, l.returnNow, l.loadError,
-			l.networkError, l.retry, l.qrMismatch, l.badPayload, l.openApp, l.payURL} {
+			l.networkError, l.retry, l.qrMismatch, l.badPayload, l.openApp, l.payURL, l.noScanBank, l.noScanWallet, l.copiedShort, l.attemptFailed} {
 			if s == "" {
 				t.Errorf("%s: a string is empty", l.code)
 			}

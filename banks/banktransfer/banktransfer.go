@@ -33,6 +33,9 @@ type Adapter struct {
 	Tolerance time.Duration // Casso timestamp skew allowed; 0 = bankfeed.DefaultTolerance
 	Live      bool          // false for sandbox credentials
 	Now       banks.Clock
+	// Feeds are the feeds' transaction-list APIs, asked in turn by
+	// FindTransfer; none means transfers are only known by webhook.
+	Feeds []bankfeed.Lister
 }
 
 var _ banks.Provider = (*Adapter)(nil)
@@ -59,7 +62,8 @@ func (a *Adapter) Issue(_ context.Context, o banks.Order) (banks.Issued, error) 
 	return banks.Issued{QRPayload: payload, ProviderRef: o.PaymentCode}, nil
 }
 
-// Query is not offered: the feed pushes transfers; there is no order to ask about.
+// Query is not offered: the feed pushes transfers; there is no order to
+// ask about. FindTransfer looks in the feeds' transaction lists instead.
 func (a *Adapter) Query(context.Context, string) (banks.Status, error) {
 	return banks.Status{}, banks.ErrUnsupported
 }
@@ -84,10 +88,44 @@ func (a *Adapter) ParseCallback(r *http.Request, body []byte) (banks.Callback, e
 	case err != nil:
 		return banks.Callback{}, fmt.Errorf("%w: %w", banks.ErrMalformed, err)
 	}
+	return a.callback(t, body), nil
+}
+
+// callback is a transfer in the gateway's terms, the same whether a
+// webhook reported it or a transaction list: the dedupe key is the feed's
+// own transaction id either way.
+func (a *Adapter) callback(t bankfeed.Transfer, raw []byte) banks.Callback {
+	// The bank's own reference and booking time: banks.Callback is getting
+	// BankRef and BookedAt (settlement rewrite); map them there.
+	bankRef, bookedAt := t.BankRef, t.At
+	_, _ = bankRef, bookedAt
 	return banks.Callback{
 		Provider: Name, TxnID: t.Source + ":" + t.ID, PaymentCode: t.Code, Account: t.Account,
-		Amount: t.Amount, Currency: "VND", Succeeded: true, ResultCode: t.Source, Livemode: a.Live, Raw: body,
-	}, nil
+		Amount: t.Amount, Currency: "VND", Succeeded: true, ResultCode: t.Source, Livemode: a.Live, Raw: raw,
+	}
+}
+
+var _ banks.TransferFinder = (*Adapter)(nil)
+
+// FindTransfer looks for a credit to account whose content carries code,
+// booked since since, in each feed's transaction list in turn. A feed that
+// cannot be asked does not stop the others; its error is returned only
+// when no feed found the transfer.
+func (a *Adapter) FindTransfer(ctx context.Context, code, account string, since time.Time) (banks.Callback, bool, error) {
+	var errs []error
+	for _, f := range a.Feeds {
+		listed, err := f.Credits(ctx, bankfeed.Query{Account: account, Since: since})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s transaction list: %w", f.Source(), err))
+			continue
+		}
+		for _, l := range listed {
+			if strings.EqualFold(l.Code, code) && (l.Account == account || l.VirtualAccount == account) {
+				return a.callback(l.Transfer, l.Raw), true, nil
+			}
+		}
+	}
+	return banks.Callback{}, false, errors.Join(errs...)
 }
 
 func (a *Adapter) transfer(r *http.Request, body []byte) (bankfeed.Transfer, error) {

@@ -50,14 +50,21 @@ func (s *Server) payBank(payload, feed string) (PayResult, error) {
 	t := transfer{id: s.nextTxn(), account: p.Account, amount: amount, at: s.now().In(bankfeed.ICT).Format("2006-01-02 15:04:05"),
 		// Banks add their own words around the content; the gateway must still find the code.
 		content: p.Purpose + " CT tu 0011223344 NGUYEN VAN AN"}
-	s.mu.Lock()
-	s.record(VietQR, feed+":"+strconv.FormatInt(t.id, 10), p.Purpose, amount, "success")
-	s.mu.Unlock()
 	f, _ := s.fault(VietQR)
+	if f.WrongAmount {
+		t.amount += 1000
+	}
+	s.mu.Lock()
+	s.record(VietQR, feed+":"+strconv.FormatInt(t.id, 10), p.Purpose, t.amount, "success")
+	s.book(feed, t)
+	s.mu.Unlock()
 	ns := []notice{s.feedNotice(feed, t, f)}
 	if f.OutOfOrder {
 		out := t
 		out.id, out.amount, out.content = s.nextTxn(), -amount, "Phi dich vu" // an outgoing line the gateway must ignore
+		s.mu.Lock()
+		s.book(feed, out)
+		s.mu.Unlock()
 		ns = append(ns, s.feedNotice(feed, out, f))
 	}
 	return PayResult{Provider: VietQR, OrderID: p.Purpose, TxnID: feed + ":" + strconv.FormatInt(t.id, 10), Status: "paid",
@@ -65,9 +72,6 @@ func (s *Server) payBank(payload, feed string) (PayResult, error) {
 }
 
 func (s *Server) feedNotice(feed string, t transfer, f Fault) notice {
-	if f.WrongAmount && t.amount > 0 {
-		t.amount += 1000
-	}
 	if feed == FeedSePay {
 		return s.sepayNotice(t, f)
 	}

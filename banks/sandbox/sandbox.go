@@ -53,6 +53,7 @@ type Server struct {
 	mu      sync.Mutex
 	orders  map[string]*order // provider + "/" + provider order id
 	txns    []txn
+	booked  []booked          // transfers, for the feeds' transaction lists
 	refunds map[string][]byte // MoMo refund requestId → answer
 	faults  map[string]Fault
 	changed chan struct{} // closed and replaced whenever faults change
@@ -166,6 +167,7 @@ func (s *Server) Handler() http.Handler {
 	s.routesZaloPay(mux)
 	s.routesVNPay(mux)
 	s.routesBank(mux)
+	s.routesFeedAPI(mux)
 	s.routesControl(mux)
 	return mux
 }

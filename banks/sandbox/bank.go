@@ -87,10 +87,14 @@ func (s *Server) cassoNotice(t transfer, f Fault) notice {
 		"virtualAccountNumber": "", "virtualAccountName": "", "counterAccountName": "NGUYEN VAN AN",
 		"counterAccountNumber": "0011223344", "counterAccountBankId": "970422", "counterAccountBankName": "MB Bank",
 	}})
-	sig, _ := bankfeed.SignCasso(signingKey(CassoChecksumKey, f), body, s.now())
-	h := jsonHeader()
-	h.Set("X-Casso-Signature", sig)
-	return notice{method: http.MethodPost, url: s.gatewayURL() + CallbackPrefix + "casso", header: h, body: body}
+	key := signingKey(CassoChecksumKey, f)
+	sign := func(n notice) notice {
+		sig, _ := bankfeed.SignCasso(key, n.body, s.now())
+		n.header = jsonHeader()
+		n.header.Set("X-Casso-Signature", sig)
+		return n
+	}
+	return sign(notice{method: http.MethodPost, url: s.gatewayURL() + CallbackPrefix + "casso", body: body, sender: FeedCasso, resign: sign})
 }
 
 // sepayNotice is a SePay webhook with API-key authentication.
@@ -107,7 +111,7 @@ func (s *Server) sepayNotice(t transfer, f Fault) notice {
 	})
 	h := jsonHeader()
 	h.Set("Authorization", "Apikey "+signingKey(SePayAPIKey, f))
-	return notice{method: http.MethodPost, url: s.gatewayURL() + CallbackPrefix + "sepay", header: h, body: body}
+	return notice{method: http.MethodPost, url: s.gatewayURL() + CallbackPrefix + "sepay", header: h, body: body, sender: FeedSePay}
 }
 
 // bankPay is the bank page's form: paste a VietQR payload, pick a feed.

@@ -40,6 +40,9 @@ type Fault struct {
 	OutOfOrder bool `json:"out_of_order,omitempty"`
 	// WrongAmount reports 1,000 đồng more than the order's amount.
 	WrongAmount bool `json:"wrong_amount,omitempty"`
+	// NoRetry sends each callback once, whatever the gateway answers,
+	// instead of retrying as the provider does (RetrySchedules).
+	NoRetry bool `json:"no_retry,omitempty"`
 }
 
 func (f Fault) validate() error {

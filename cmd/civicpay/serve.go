@@ -43,7 +43,7 @@ func serve(ctx context.Context, args []string) error {
 	}
 	set := providers.FromConfig(cfg, pool, log)
 	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers,
-		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust})
+		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust, RequeryEvery: cfg.RequeryEvery, RequeryAfter: cfg.RequeryAfter})
 	if err != nil {
 		return err
 	}

@@ -44,6 +44,9 @@ type Config struct {
 	// RequeryEvery is how often overdue wallet orders are asked about
 	// (gateway/requery; default 1 min).
 	RequeryEvery time.Duration
+	// RequeryAfter is an order's age before its first question and the
+	// shortest gap between questions (default requery.MinAge).
+	RequeryAfter time.Duration
 	// Provider finds a provider by name, for refunds; nil means refunds
 	// wait for a manual transfer.
 	Provider func(name string) (banks.Provider, bool)
@@ -96,7 +99,8 @@ func New(cfg Config) (*App, error) {
 	}
 	refundWorker := &refunds.Worker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log, Provider: lookup}
 	river.AddWorker(workers, refundWorker)
-	requeryWorker := &requery.Worker{Config: requery.Config{Pool: cfg.Pool, Log: cfg.Log, Provider: lookup}}
+	requeryWorker := &requery.Worker{Config: requery.Config{Pool: cfg.Pool, Log: cfg.Log, Provider: lookup,
+		MinAge: cfg.RequeryAfter, Again: cfg.RequeryAfter}}
 	river.AddWorker(workers, requeryWorker)
 	// A job that was running on an instance that died stays "running" in
 	// the table until the rescuer notices; River's default of an hour

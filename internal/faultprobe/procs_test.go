@@ -1,0 +1,168 @@
+package faultprobe_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// build compiles a command of this module into dir.
+func build(t *testing.T, dir, pkg string) string {
+	t.Helper()
+	out := filepath.Join(dir, filepath.Base(pkg))
+	cmd := exec.Command("go", "build", "-o", out, "github.com/civicpay/civicpay/"+pkg)
+	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOTOOLCHAIN=local") // never download anything
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+	}
+	return out
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// instance is one gateway process, restarted on the same address after
+// it is killed, as a supervisor would.
+type instance struct {
+	name, addr, bin, logDir string
+	env                     []string
+	proxy                   *httputil.ReverseProxy
+	alive                   atomic.Bool
+	mu                      sync.Mutex
+	cmd                     *exec.Cmd
+	starts                  int
+}
+
+func (in *instance) start(t *testing.T) {
+	t.Helper()
+	in.mu.Lock()
+	in.starts++
+	logf, err := os.Create(filepath.Join(in.logDir, fmt.Sprintf("%s-%d.log", in.name, in.starts)))
+	if err != nil {
+		in.mu.Unlock()
+		t.Fatal(err)
+	}
+	cmd := exec.Command(in.bin, "serve")
+	cmd.Env = append(in.env, "CIVICPAY_ADDR="+in.addr)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		in.mu.Unlock()
+		t.Fatal(err)
+	}
+	in.cmd = cmd
+	in.mu.Unlock()
+	if err := waitReady("http://"+in.addr, 30*time.Second); err != nil {
+		t.Fatalf("%s did not become ready: %v (log in %s)", in.name, err, logf.Name())
+	}
+	in.alive.Store(true)
+}
+
+// kill SIGKILLs the process and waits for it to be gone.
+func (in *instance) kill() {
+	in.alive.Store(false)
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	if in.cmd != nil && in.cmd.Process != nil {
+		_ = in.cmd.Process.Kill()
+		_ = in.cmd.Wait()
+		in.cmd = nil
+	}
+}
+
+func waitReady(base string, within time.Duration) error { return waitUp(base+"/readyz", within) }
+
+// waitUp polls u until it answers 200.
+func waitUp(u string, within time.Duration) error {
+	deadline := time.Now().Add(within)
+	var last error
+	for time.Now().Before(deadline) {
+		res, err := http.Get(u)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return nil
+			}
+			err = fmt.Errorf("%s: %d", u, res.StatusCode)
+		}
+		last = err
+		time.Sleep(50 * time.Millisecond)
+	}
+	return last
+}
+
+// balancer round-robins over the live instances; armed, it SIGKILLs the
+// instance it hands the next callback to, a moment after forwarding it —
+// before or after that instance commits, as a crash would.
+type balancer struct {
+	instances []*instance
+	next      atomic.Uint64
+	armed     atomic.Bool
+	killed    chan *instance
+}
+
+func newBalancer(ins ...*instance) *balancer {
+	b := &balancer{instances: ins, killed: make(chan *instance, 16)}
+	for _, in := range ins {
+		u, _ := url.Parse("http://" + in.addr)
+		in.proxy = httputil.NewSingleHostReverseProxy(u)
+		in.proxy.ErrorHandler = func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusBadGateway) }
+	}
+	return b
+}
+
+func (b *balancer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	var in *instance
+	for range len(b.instances) {
+		c := b.instances[b.next.Add(1)%uint64(len(b.instances))]
+		if c.alive.Load() {
+			in = c
+			break
+		}
+	}
+	if in == nil {
+		w.WriteHeader(http.StatusBadGateway)
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/v1/callbacks/") && b.armed.CompareAndSwap(true, false) {
+		go func() {
+			time.Sleep(time.Duration(rand.IntN(4000)) * time.Microsecond)
+			in.kill()
+			b.killed <- in
+		}()
+	}
+	in.proxy.ServeHTTP(w, r)
+}
+
+func postJSON(ctx context.Context, u, auth string, body string, headers ...string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if auth != "" {
+		req.Header.Set("Authorization", "Bearer "+auth)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	return http.DefaultClient.Do(req)
+}

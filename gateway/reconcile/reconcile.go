@@ -56,6 +56,9 @@ type Options struct {
 	// lacks is missing at the provider. Zero values take the report's own
 	// span, widened to whole days in Vietnam time (reports are daily).
 	From, To time.Time
+	// Missing, when set, is given each line missing at the gateway that
+	// has no callback at all — what SettleMissing can act on.
+	Missing func(Missing)
 }
 
 // Result counts each class of line.
@@ -83,6 +86,14 @@ type Result struct {
 	MissingAtProvider int64     `json:"missing_at_provider"`
 	From              time.Time `json:"from"`
 	To                time.Time `json:"to"`
+}
+
+// Missing is a report line collected by the provider that the gateway
+// never recorded.
+type Missing struct {
+	Provider, TxnID, OrderID string
+	Amount                   int64 // whole đồng
+	At                       time.Time
 }
 
 // LineError is a report line that cannot be read.
@@ -208,7 +219,7 @@ func (m *matcher) line(ctx context.Context, r *row) error {
 		m.count(r.amount, e.callback(), false)
 		return nil
 	}
-	m.pending = append(m.pending, pending{provider: r.provider, txn: r.txn, payment: r.payment, amount: r.amount})
+	m.pending = append(m.pending, pending{provider: r.provider, txn: r.txn, payment: r.payment, amount: r.amount, order: r.order, at: r.at})
 	if len(m.pending) == lookupBatch {
 		return m.lookup(ctx)
 	}
@@ -310,6 +321,7 @@ type row struct {
 	line          int64
 	provider, txn string
 	payment       string // "" when the order id names none of ours
+	order         string
 	amount        int64
 	at            time.Time
 	succeeded     bool
@@ -408,7 +420,7 @@ func (s *source) parse(rec []string) (row, error) {
 	} else {
 		s.providers[provider] = provider
 	}
-	r := row{line: s.line, provider: provider, txn: txn, amount: amount, at: at, succeeded: succeeded(rec[4])}
+	r := row{line: s.line, provider: provider, txn: txn, order: order, amount: amount, at: at, succeeded: succeeded(rec[4])}
 	if id := banks.PaymentIDOf(order); strings.HasPrefix(id, "pay_") {
 		r.payment = id
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/civicpay/civicpay/banks"
@@ -36,6 +37,27 @@ type Adapter struct {
 	// Feeds are the feeds' transaction-list APIs, asked in turn by
 	// FindTransfer; none means transfers are only known by webhook.
 	Feeds []bankfeed.Lister
+	// ListTTL is how long one feed's list of one account's credits serves
+	// further look-ups (0: DefaultListTTL). A requery run asks about every
+	// pending transfer of an agency; the feeds limit their APIs (SePay: 3
+	// calls a second), and one list answers them all.
+	ListTTL time.Duration
+
+	mu    sync.Mutex
+	lists map[listKey]listed
+}
+
+// DefaultListTTL is ListTTL's default.
+const DefaultListTTL = 5 * time.Second
+
+type listKey struct {
+	feed          int
+	account, from string
+}
+
+type listed struct {
+	at      time.Time
+	credits []bankfeed.Listed
 }
 
 var _ banks.Provider = (*Adapter)(nil)
@@ -113,13 +135,13 @@ var _ banks.TransferFinder = (*Adapter)(nil)
 // when no feed found the transfer.
 func (a *Adapter) FindTransfer(ctx context.Context, code, account string, since time.Time) (banks.Callback, bool, error) {
 	var errs []error
-	for _, f := range a.Feeds {
-		listed, err := f.Credits(ctx, bankfeed.Query{Account: account, Since: since})
+	for i, f := range a.Feeds {
+		credits, err := a.credits(ctx, i, f, bankfeed.Query{Account: account, Since: since})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s transaction list: %w", f.Source(), err))
 			continue
 		}
-		for _, l := range listed {
+		for _, l := range credits {
 			if strings.EqualFold(l.Code, code) && (l.Account == account || l.VirtualAccount == account) {
 				return a.callback(l.Transfer, l.Raw), true, nil
 			}
@@ -160,4 +182,37 @@ func (a *Adapter) WriteReply(w http.ResponseWriter, r banks.Reply) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
+}
+
+// credits lists a feed's credits to an account, reusing a list fetched
+// less than ListTTL ago for the same account and day.
+func (a *Adapter) credits(ctx context.Context, i int, f bankfeed.Lister, q bankfeed.Query) ([]bankfeed.Listed, error) {
+	ttl := a.ListTTL
+	if ttl <= 0 {
+		ttl = DefaultListTTL
+	}
+	k := listKey{feed: i, account: q.Account, from: q.Since.In(bankfeed.ICT).Format(time.DateOnly)}
+	now := time.Now()
+	a.mu.Lock()
+	l, ok := a.lists[k]
+	a.mu.Unlock()
+	if ok && now.Sub(l.at) < ttl {
+		return l.credits, nil
+	}
+	credits, err := f.Credits(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.lists == nil {
+		a.lists = map[listKey]listed{}
+	}
+	for key, old := range a.lists { // forget stale lists, so the map stays small
+		if now.Sub(old.at) >= ttl {
+			delete(a.lists, key)
+		}
+	}
+	a.lists[k] = listed{at: now, credits: credits}
+	return credits, nil
 }

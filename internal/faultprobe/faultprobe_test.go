@@ -27,10 +27,14 @@ const (
 	retryScale   = "0.002"
 	requeryEvery = "1s"
 	requeryAfter = "2s"
-	// recoverWithin bounds every paid transfer's way to succeeded: River's
-	// leader may have been killed (a new one is elected within ~10 s),
-	// then a question at most a few seconds later.
-	recoverWithin = 40 * time.Second
+	// recoverWithin bounds every paid transfer's way to succeeded. The
+	// requery job runs on River's leader, which may be the instance just
+	// killed: its lease lapses after River's leader TTL (15 s) and another
+	// instance is elected within the elect interval (5 s + 1 s jitter);
+	// then a question within a few seconds (backoff: half the order's
+	// age), and a feed list cached for at most 5 s. 60 s leaves room for
+	// a loaded machine.
+	recoverWithin = 60 * time.Second
 	perRound      = 4 // transfers paid while PostgreSQL is down, and killed mid-callback, per round
 )
 

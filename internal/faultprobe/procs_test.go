@@ -18,14 +18,20 @@ import (
 	"time"
 )
 
-// build compiles a command of this module into dir.
-func build(t *testing.T, dir, pkg string) string {
+// build compiles commands of this module into dir, in one go build (the
+// links run in parallel), and returns their paths.
+func build(t *testing.T, dir string, pkgs ...string) []string {
 	t.Helper()
-	out := filepath.Join(dir, filepath.Base(pkg))
-	cmd := exec.Command("go", "build", "-o", out, "github.com/civicpay/civicpay/"+pkg)
+	args := []string{"build", "-o", dir + string(filepath.Separator)}
+	var out []string
+	for _, p := range pkgs {
+		args = append(args, "github.com/civicpay/civicpay/"+p)
+		out = append(out, filepath.Join(dir, filepath.Base(p)))
+	}
+	cmd := exec.Command("go", args...)
 	cmd.Env = append(os.Environ(), "GOPROXY=off", "GOTOOLCHAIN=local") // never download anything
 	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build %s: %v\n%s", pkg, err, b)
+		t.Fatalf("go build %v: %v\n%s", pkgs, err, b)
 	}
 	return out
 }

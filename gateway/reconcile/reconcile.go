@@ -88,14 +88,6 @@ type Result struct {
 	To                time.Time `json:"to"`
 }
 
-// Missing is a report line collected by the provider that the gateway
-// never recorded.
-type Missing struct {
-	Provider, TxnID, OrderID string
-	Amount                   int64 // whole đồng
-	At                       time.Time
-}
-
 // LineError is a report line that cannot be read.
 type LineError struct {
 	Line int64

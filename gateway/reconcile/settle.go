@@ -27,6 +27,14 @@ import (
 // payment of ours are recorded through the same path as exceptions
 // (unknown reference, money in suspense) for someone to return.
 
+// Missing is a report line collected by the provider that the gateway
+// never recorded (Options.Missing).
+type Missing struct {
+	Provider, TxnID, OrderID string
+	Amount                   int64 // whole đồng
+	At                       time.Time
+}
+
 // Settler settles a callback: *settlement.Settler.
 type Settler interface {
 	Settle(ctx context.Context, cb banks.Callback) (settlement.Result, error)

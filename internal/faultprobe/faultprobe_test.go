@@ -93,7 +93,7 @@ func TestNoPaidTransferLost(t *testing.T) {
 	bins := t.TempDir()
 	binaries := build(t, bins, "cmd/civicpay", "cmd/banksim")
 	civicpay, banksim := binaries[0], binaries[1]
-	built := time.Since(began)
+	setUp := time.Since(began) // cluster, schema, seed and binaries
 
 	simAddr := freeAddr(t)
 	var lb *balancer // set once the instances exist; they need front's URL first
@@ -168,7 +168,7 @@ func TestNoPaidTransferLost(t *testing.T) {
 		}
 		waitSucceeded(ctx, t, pool, all, round)
 	}
-	report(ctx, t, pool, all, built, time.Since(began))
+	report(ctx, t, pool, all, setUp, time.Since(began))
 }
 
 type payResult struct {
@@ -272,7 +272,7 @@ func waitSucceeded(ctx context.Context, t *testing.T, pool *pgxpool.Pool, all []
 }
 
 // report checks exactly-once and logs the figures docs/RELIABILITY.md quotes.
-func report(ctx context.Context, t *testing.T, pool *pgxpool.Pool, all []paid, built, total time.Duration) {
+func report(ctx context.Context, t *testing.T, pool *pgxpool.Pool, all []paid, setUp, total time.Duration) {
 	t.Helper()
 	for i, p := range all {
 		var entries, callbacks int
@@ -302,5 +302,5 @@ FROM payments p WHERE p.payment_code = $1`, p.id, p.txn).Scan(&entries, &callbac
 	if err := pool.QueryRow(ctx, `SELECT count(*) FROM (SELECT entry_id FROM postings GROUP BY entry_id HAVING sum(amount) <> 0) u`).Scan(&unbalanced); err != nil || unbalanced != 0 {
 		t.Errorf("%d unbalanced journal entries (%v)", unbalanced, err)
 	}
-	t.Logf("%d transfers paid, lost 0; binaries built in %v; probe took %v", len(all), built.Round(100*time.Millisecond), total.Round(100*time.Millisecond))
+	t.Logf("%d transfers paid, lost 0; set up (cluster, schema, binaries) in %v; probe took %v", len(all), setUp.Round(100*time.Millisecond), total.Round(100*time.Millisecond))
 }

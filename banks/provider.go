@@ -172,6 +172,17 @@ type Provider interface {
 	WriteReply(w http.ResponseWriter, r Reply)
 }
 
+// TransferFinder is a provider whose money arrives as bank transfers that
+// no order can be asked about: what it can do instead is look for the
+// transfer carrying a payment code in the receiving account's statement
+// (bank feeds' transaction lists). Requery and reconciliation use it when
+// the feed's webhooks never got through. The Callback found is the one the
+// webhook would have produced, so settling it is idempotent with the
+// webhook's.
+type TransferFinder interface {
+	FindTransfer(ctx context.Context, code, account string, since time.Time) (cb Callback, found bool, err error)
+}
+
 var (
 	// ErrSignature is a callback whose signature does not verify.
 	ErrSignature = errors.New("callback signature does not verify")

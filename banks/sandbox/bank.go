@@ -50,14 +50,21 @@ func (s *Server) payBank(payload, feed string) (PayResult, error) {
 	t := transfer{id: s.nextTxn(), account: p.Account, amount: amount, at: s.now().In(bankfeed.ICT).Format("2006-01-02 15:04:05"),
 		// Banks add their own words around the content; the gateway must still find the code.
 		content: p.Purpose + " CT tu 0011223344 NGUYEN VAN AN"}
-	s.mu.Lock()
-	s.record(VietQR, feed+":"+strconv.FormatInt(t.id, 10), p.Purpose, amount, "success")
-	s.mu.Unlock()
 	f, _ := s.fault(VietQR)
+	if f.WrongAmount {
+		t.amount += 1000
+	}
+	s.mu.Lock()
+	s.record(VietQR, feed+":"+strconv.FormatInt(t.id, 10), p.Purpose, t.amount, "success")
+	s.book(feed, t)
+	s.mu.Unlock()
 	ns := []notice{s.feedNotice(feed, t, f)}
 	if f.OutOfOrder {
 		out := t
 		out.id, out.amount, out.content = s.nextTxn(), -amount, "Phi dich vu" // an outgoing line the gateway must ignore
+		s.mu.Lock()
+		s.book(feed, out)
+		s.mu.Unlock()
 		ns = append(ns, s.feedNotice(feed, out, f))
 	}
 	return PayResult{Provider: VietQR, OrderID: p.Purpose, TxnID: feed + ":" + strconv.FormatInt(t.id, 10), Status: "paid",
@@ -65,9 +72,6 @@ func (s *Server) payBank(payload, feed string) (PayResult, error) {
 }
 
 func (s *Server) feedNotice(feed string, t transfer, f Fault) notice {
-	if f.WrongAmount && t.amount > 0 {
-		t.amount += 1000
-	}
 	if feed == FeedSePay {
 		return s.sepayNotice(t, f)
 	}
@@ -83,10 +87,14 @@ func (s *Server) cassoNotice(t transfer, f Fault) notice {
 		"virtualAccountNumber": "", "virtualAccountName": "", "counterAccountName": "NGUYEN VAN AN",
 		"counterAccountNumber": "0011223344", "counterAccountBankId": "970422", "counterAccountBankName": "MB Bank",
 	}})
-	sig, _ := bankfeed.SignCasso(signingKey(CassoChecksumKey, f), body, s.now())
-	h := jsonHeader()
-	h.Set("X-Casso-Signature", sig)
-	return notice{method: http.MethodPost, url: s.gatewayURL() + CallbackPrefix + "casso", header: h, body: body}
+	key := signingKey(CassoChecksumKey, f)
+	sign := func(n notice) notice {
+		sig, _ := bankfeed.SignCasso(key, n.body, s.now())
+		n.header = jsonHeader()
+		n.header.Set("X-Casso-Signature", sig)
+		return n
+	}
+	return sign(notice{method: http.MethodPost, url: s.gatewayURL() + CallbackPrefix + "casso", body: body, sender: FeedCasso, resign: sign})
 }
 
 // sepayNotice is a SePay webhook with API-key authentication.
@@ -103,7 +111,7 @@ func (s *Server) sepayNotice(t transfer, f Fault) notice {
 	})
 	h := jsonHeader()
 	h.Set("Authorization", "Apikey "+signingKey(SePayAPIKey, f))
-	return notice{method: http.MethodPost, url: s.gatewayURL() + CallbackPrefix + "sepay", header: h, body: body}
+	return notice{method: http.MethodPost, url: s.gatewayURL() + CallbackPrefix + "sepay", header: h, body: body, sender: FeedSePay}
 }
 
 // bankPay is the bank page's form: paste a VietQR payload, pick a feed.

@@ -15,6 +15,8 @@ type notice struct {
 	method, url string
 	header      http.Header
 	body        []byte
+	sender      string              // whose retry schedule applies: a feed, or the provider
+	resign      func(notice) notice // a fresh signature for a redelivery (Casso's is timestamped)
 }
 
 // Delivered is what the gateway answered to one callback. Tests compare
@@ -38,17 +40,21 @@ func (s *Server) deliver(provider string, ns []notice) []Delivered {
 			all = append(all, n)
 		}
 	}
+	retry := !f.NoRetry
 	if f.Late > 0 {
-		return s.deliverLater(time.Duration(f.Late), all)
+		return s.deliverLater(time.Duration(f.Late), all, retry)
 	}
 	out := make([]Delivered, len(all))
 	for i, n := range all {
-		out[i] = s.send(context.Background(), n)
+		out[i] = s.send(s.stopCtx, n)
+		if retry && !acknowledged(n.sender, out[i]) {
+			s.redeliver(n)
+		}
 	}
 	return out
 }
 
-func (s *Server) deliverLater(after time.Duration, all []notice) []Delivered {
+func (s *Server) deliverLater(after time.Duration, all []notice, retry bool) []Delivered {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.wg.Add(1)
 	go func() {
@@ -62,7 +68,12 @@ func (s *Server) deliverLater(after time.Duration, all []notice) []Delivered {
 			return
 		}
 		for _, n := range all {
-			s.send(ctx, n)
+			if n.resign != nil {
+				n = n.resign(n)
+			}
+			if d := s.send(ctx, n); retry && !acknowledged(n.sender, d) {
+				s.redeliver(n)
+			}
 		}
 	}()
 	out := make([]Delivered, len(all))

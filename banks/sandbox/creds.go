@@ -22,6 +22,9 @@ const (
 	// Bank feeds: made up.
 	CassoChecksumKey = "civicpay-sandbox-casso-checksum-key"
 	SePayAPIKey      = "civicpay-sandbox-sepay-api-key"
+	// The feeds' transaction-list APIs take their own credentials.
+	CassoAPIKey   = "civicpay-sandbox-casso-api-key"
+	SePayAPIToken = "civicpay-sandbox-sepay-api-token"
 )
 
 // Provider names the simulator answers for, as the gateway names them.
@@ -42,4 +45,6 @@ const (
 	VNPayPayPath   = "/vnpay/paymentv2/vpcpay.html"           // pay redirect
 	VNPayAPIPath   = "/vnpay/merchant_webapi/api/transaction" // querydr
 	CallbackPrefix = "/v1/callbacks/"                         // + provider, on the gateway
+	CassoAPIPath   = "/casso"                                 // + bankfeed.CassoListPath
+	SePayAPIPath   = "/sepay"                                 // + bankfeed.SePayListPath
 )

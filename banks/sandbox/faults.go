@@ -51,6 +51,9 @@ type Fault struct {
 	// RefundProcessing (MoMo) keeps a new refund processing: its answer
 	// and its first RefundProcessing queries say 7000.
 	RefundProcessing int `json:"refund_processing,omitempty"`
+	// NoRetry sends each callback once, whatever the gateway answers,
+	// instead of retrying as the provider does (RetrySchedules).
+	NoRetry bool `json:"no_retry,omitempty"`
 }
 
 // ambiguousRefundAnswers are the codes RefundAnswer may take: the answers

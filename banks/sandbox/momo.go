@@ -125,7 +125,7 @@ func (s *Server) momoNotices(o order, f Fault) []notice {
 			OrderInfo: o.info, OrderType: "momo_wallet", TransID: transID, ResultCode: code, Message: msg,
 			PayType: "qr", ResponseTime: s.now().UnixMilli(),
 		}.Sign(MoMoAccessKey, signingKey(MoMoSecretKey, f))
-		return notice{method: http.MethodPost, url: o.notify, header: jsonHeader(), body: body}
+		return notice{method: http.MethodPost, url: o.notify, header: jsonHeader(), body: body, sender: MoMo}
 	}
 	ns := []notice{ipn(o.txnID, code, msg)}
 	if f.OutOfOrder && o.status == "paid" {

@@ -53,7 +53,9 @@ with the payment code as content, and the feed reports it to the gateway.</p>
 <h2>Orders</h2><table><tr><th>Provider</th><th>Order</th><th>Amount</th><th>Status</th></tr>
 {{range .Orders}}<tr><td>{{.Provider}}</td><td><a href="/{{.Provider}}/pay/{{.OrderID}}">{{.OrderID}}</a></td><td>{{vnd .Amount}}</td><td>{{.Status}}</td></tr>{{end}}</table>
 <h2>Control API</h2><pre>PUT  /control/faults/{provider}  {"mode":"down|unavailable|error|slow|hang","delay":"2s",
-                                 "bad_signature":true,"duplicates":1,"late":"5s","out_of_order":true,"wrong_amount":true}
+                                 "bad_signature":true,"duplicates":1,"late":"5s","out_of_order":true,"wrong_amount":true,
+                                 "no_retry":true}
+GET  /casso/v2/transactions?fromDate=…      GET /sepay/userapi/transactions/list?account_number=…
 DELETE /control/faults/{provider}    POST /control/reset
 POST /control/pay     {"qr_payload":"…","feed":"casso|sepay","decline":false}
 GET  /control/orders  GET /control/report?date=YYYY-MM-DD   POST /control/report?date=…</pre></body></html>{{end}}

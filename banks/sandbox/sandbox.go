@@ -36,6 +36,9 @@ type Config struct {
 	// own IPN deadline).
 	Client *http.Client
 	Now    func() time.Time
+	// RetryScale multiplies the providers' callback retry schedules
+	// (RetrySchedules): 0.001 turns SePay's 33 minutes into 2 s. 0 is 1.
+	RetryScale float64
 }
 
 // Server is a running simulator.
@@ -49,10 +52,14 @@ type Server struct {
 	wg        sync.WaitGroup // late callbacks in flight
 	closing   chan struct{}  // closed by Close: late callbacks are dropped
 	closeOnce sync.Once
+	stopCtx   context.Context // cancelled by Close: callbacks in flight end
+	stop      context.CancelFunc
+	retries   atomic.Int64
 
 	mu      sync.Mutex
 	orders  map[string]*order // provider + "/" + provider order id
 	txns    []txn
+	booked  []booked               // transfers, for the feeds' transaction lists
 	refunds map[string]*momoRefund // MoMo refund orderId → the refund
 	faults  map[string]Fault
 	changed chan struct{} // closed and replaced whenever faults change
@@ -96,6 +103,7 @@ func New(cfg Config) *Server {
 		cfg.Now = time.Now
 	}
 	s := &Server{cfg: cfg, orders: map[string]*order{}, refunds: map[string]*momoRefund{}, faults: map[string]Fault{}, changed: make(chan struct{}), closing: make(chan struct{})}
+	s.stopCtx, s.stop = context.WithCancel(context.Background())
 	s.txnBase = cfg.Now().UnixMilli() * 1000
 	s.SetGateway(cfg.Gateway)
 	return s
@@ -118,7 +126,7 @@ func (s *Server) Start(addr string) (string, error) {
 // Close stops serving, releases hanging requests and waits for late
 // callbacks.
 func (s *Server) Close() error {
-	s.closeOnce.Do(func() { close(s.closing) })
+	s.closeOnce.Do(func() { close(s.closing); s.stop() })
 	s.Reset()
 	var err error
 	if s.srv != nil {
@@ -166,6 +174,7 @@ func (s *Server) Handler() http.Handler {
 	s.routesZaloPay(mux)
 	s.routesVNPay(mux)
 	s.routesBank(mux)
+	s.routesFeedAPI(mux)
 	s.routesControl(mux)
 	return mux
 }

@@ -136,7 +136,7 @@ func (s *Server) vnpayNotices(o order, f Fault) []notice {
 			v.Set("vnp_BankTranNo", "VNP"+txn)
 		}
 		raw := v.Encode() + "&vnp_SecureHash=" + vnpay.SignParams(signingKey(VNPayHashSecret, f), v)
-		return notice{method: http.MethodGet, url: s.gatewayURL() + CallbackPrefix + VNPay + "?" + raw}
+		return notice{method: http.MethodGet, url: s.gatewayURL() + CallbackPrefix + VNPay + "?" + raw, sender: VNPay}
 	}
 	if o.status != "paid" {
 		return []notice{ipn("24", "02", "0")} // the customer cancelled: VNPAY has no transaction number

@@ -172,5 +172,5 @@ func (s *Server) zaloNotices(o order, f Fault) []notice {
 		o.txnID, s.now().UnixMilli(), 38, "sandbox-payer", 0, 0})
 	mac := zalopay.SignCallback(signingKey(ZaloPayKey2, f), string(data))
 	body, _ := json.Marshal(map[string]any{"data": string(data), "mac": mac, "type": zalopay.TypeOrder})
-	return []notice{{method: http.MethodPost, url: o.notify, header: jsonHeader(), body: body}}
+	return []notice{{method: http.MethodPost, url: o.notify, header: jsonHeader(), body: body, sender: ZaloPay}}
 }

@@ -28,11 +28,15 @@ func run(args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8090", "host:port to listen on (keep it loopback: the control API has no authentication)")
 	gateway := fs.String("gateway", "http://127.0.0.1:8080", "gateway base URL, where VNPAY IPNs and bank-feed webhooks go")
 	reports := fs.String("report-dir", "", "directory for daily report files (default: the system temp directory)")
+	retryScale := fs.Float64("retry-scale", 1, "multiplies the providers' callback retry schedules (0.001: SePay's 33 minutes in 2 s)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	sim := sandbox.New(sandbox.Config{Gateway: *gateway, ReportDir: *reports, Log: log})
+	if *retryScale <= 0 {
+		return fmt.Errorf("--retry-scale must be positive")
+	}
+	sim := sandbox.New(sandbox.Config{Gateway: *gateway, ReportDir: *reports, Log: log, RetryScale: *retryScale})
 	if _, err := sim.Start(*addr); err != nil {
 		return err
 	}

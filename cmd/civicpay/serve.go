@@ -42,7 +42,7 @@ func serve(ctx context.Context, args []string) error {
 	defer pool.Close()
 	set := providers.FromConfig(cfg, pool, log)
 	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers,
-		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust})
+		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust, RequeryEvery: cfg.RequeryEvery, RequeryAfter: cfg.RequeryAfter})
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,13 @@ var problems = []problemRow{
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
 }
 
+// An unreachable database is an outage, not a bug: 503 with Retry-After
+// tells clients and bank feeds that the same request will work shortly.
+const (
+	codeUnavailable = "service_unavailable"
+	retryAfter      = "5"
+)
+
 // handleError writes every error as problem+json; nothing reaches the client
 // as a bare 500 page.
 func (s *Server) handleError(err error, c echo.Context) {
@@ -64,6 +71,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	p := s.toProblem(err)
 	p.RequestID = c.Response().Header().Get(echo.HeaderXRequestID)
 	p.Instance = c.Request().URL.Path
+	if p.Code == codeUnavailable {
+		c.Response().Header().Set("Retry-After", retryAfter)
+	}
 	if p.Status >= 500 {
 		s.deps.Log.Error("request failed", "request_id", p.RequestID, "err", err)
 	}
@@ -96,6 +106,9 @@ func (s *Server) toProblem(err error) *problem.Problem {
 		if errors.Is(err, row.err) {
 			return problem.New(row.status, row.code, err.Error())
 		}
+	}
+	if pg.Unavailable(err) {
+		return problem.New(http.StatusServiceUnavailable, codeUnavailable, "the gateway cannot reach its database; retry after a few seconds (with the same Idempotency-Key)")
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {

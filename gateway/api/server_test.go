@@ -126,3 +126,41 @@ func TestRequestIDMustBePlain(t *testing.T) {
 		}
 	}
 }
+
+// TestDatabaseOutageIs503: requests that fail because PostgreSQL cannot be
+// reached say so — 503 service_unavailable with Retry-After — instead of
+// 500 internal_error, so clients and bank feeds retry.
+func TestDatabaseOutageIs503(t *testing.T) {
+	t.Parallel()
+	pool, err := pgxpool.New(context.Background(), "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	ts := newServer(t, pool)
+	for _, tc := range []struct{ method, path, key string }{
+		{"GET", "/v1/services", ""},
+		{"GET", "/v1/payments/pay_000000000000000000000000", "sk_test_0000000000000000000000000000"},
+		{"POST", "/v1/payments", "sk_test_0000000000000000000000000000"},
+	} {
+		t.Run(tc.method+tc.path, func(t *testing.T) {
+			t.Parallel()
+			req, _ := http.NewRequest(tc.method, ts.URL+tc.path, strings.NewReader(`{}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Idempotency-Key", "outage-1")
+			if tc.key != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.key)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var p map[string]any
+			_ = json.NewDecoder(res.Body).Decode(&p)
+			if res.StatusCode != 503 || p["code"] != "service_unavailable" || res.Header.Get("Retry-After") == "" {
+				t.Fatalf("%s %s without database = %d %v, Retry-After %q", tc.method, tc.path, res.StatusCode, p, res.Header.Get("Retry-After"))
+			}
+		})
+	}
+}

@@ -44,6 +44,9 @@ type Config struct {
 	// RequeryEvery is how often overdue wallet orders are asked about
 	// (gateway/requery; default 1 min).
 	RequeryEvery time.Duration
+	// RequeryAfter is an order's age before its first question and the
+	// shortest gap between questions (default requery.MinAge).
+	RequeryAfter time.Duration
 	// Provider finds a provider by name, for refunds; nil means refunds
 	// wait for a manual transfer.
 	Provider func(name string) (banks.Provider, bool)
@@ -82,18 +85,29 @@ func New(cfg Config) (*App, error) {
 		client = &http.Client{Timeout: 15 * time.Second}
 	}
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &webhooks.Worker{Pool: cfg.Pool, Client: client, Log: cfg.Log})
+	webhookWorker := &webhooks.Worker{Pool: cfg.Pool, Client: client, Log: cfg.Log}
+	river.AddWorker(workers, webhookWorker)
 	outbox := &events.Outbox{}
-	river.AddWorker(workers, &maintenance.ExpireWorker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log})
-	river.AddWorker(workers, &maintenance.PruneWorker{Pool: cfg.Pool})
+	expireWorker := &maintenance.ExpireWorker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log}
+	pruneWorker := &maintenance.PruneWorker{Pool: cfg.Pool}
+	river.AddWorker(workers, expireWorker)
+	river.AddWorker(workers, pruneWorker)
 	var deps api.Deps // filled below; the refund worker looks providers up lazily
 	lookup := cfg.Provider
 	if lookup == nil {
 		lookup = func(name string) (banks.Provider, bool) { p, ok := deps.Providers[name]; return p, ok }
 	}
-	river.AddWorker(workers, &refunds.Worker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log, Provider: lookup})
-	requeryWorker := &requery.Worker{Config: requery.Config{Pool: cfg.Pool, Log: cfg.Log, Provider: lookup}}
+	refundWorker := &refunds.Worker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log, Provider: lookup}
+	river.AddWorker(workers, refundWorker)
+	requeryWorker := &requery.Worker{Config: requery.Config{Pool: cfg.Pool, Log: cfg.Log, Provider: lookup,
+		MinAge: cfg.RequeryAfter, Again: cfg.RequeryAfter}}
 	river.AddWorker(workers, requeryWorker)
+	// A job that was running on an instance that died stays "running" in
+	// the table until the rescuer notices; River's default of an hour
+	// would hold a webhook or a refund that long. No job can legitimately
+	// run past its timeout, so rescue shortly after the longest one.
+	rescue := RescueAfter(JobTimeout, webhookWorker.Timeout(nil), expireWorker.Timeout(nil),
+		pruneWorker.Timeout(nil), refundWorker.Timeout(nil), requeryWorker.Timeout(nil))
 	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
 		Logger:  slog.New(atLeast{cfg.Log.Handler(), slog.LevelWarn}),
 		Workers: workers,
@@ -112,8 +126,10 @@ func New(cfg Config) (*App, error) {
 				return requery.Args{}, nil
 			}, nil),
 		},
-		FetchCooldown:     50 * time.Millisecond,
-		FetchPollInterval: 500 * time.Millisecond,
+		FetchCooldown:        50 * time.Millisecond,
+		FetchPollInterval:    500 * time.Millisecond,
+		JobTimeout:           JobTimeout,
+		RescueStuckJobsAfter: rescue,
 	})
 	if err != nil {
 		return nil, err
@@ -175,6 +191,27 @@ func (a *App) Stop(ctx context.Context) error {
 	case <-ctx.Done():
 	}
 	return err
+}
+
+// JobTimeout is how long River lets a job run before cancelling its
+// context, for workers that do not set their own.
+const JobTimeout = time.Minute
+
+// rescueMargin is how long after its timeout a still-"running" job is taken
+// for the work of a dead instance: River's own stuck threshold is 10 s, and
+// a job cancelled at its timeout needs a moment to record its outcome.
+const rescueMargin = time.Minute
+
+// RescueAfter is when a running job is rescued (retried): the longest of
+// the jobs' timeouts (0 means River's JobTimeout) plus a margin. A rescued
+// job may run twice — a webhook delivery repeats, and portals de-duplicate
+// on the event id.
+func RescueAfter(jobTimeout time.Duration, timeouts ...time.Duration) time.Duration {
+	longest := jobTimeout
+	for _, d := range timeouts {
+		longest = max(longest, d)
+	}
+	return longest + rescueMargin
 }
 
 // atLeast drops records below a level: River reports routine job counts at

@@ -37,6 +37,10 @@ type Config struct {
 	SandboxURL         string
 	DemoKey            string
 	DemoWebhookSecret  string
+	// RequeryEvery and RequeryAfter time the asking about orders whose
+	// callbacks have not come (gateway/requery).
+	RequeryEvery time.Duration
+	RequeryAfter time.Duration
 	// Provider limits, each a default with per-provider overrides.
 	BreakerFailures       breaker.PerProvider[int]
 	BreakerOpen           breaker.PerProvider[time.Duration]
@@ -124,6 +128,22 @@ var Settings = []Setting{
 	}},
 	{"CIVICPAY_DEMO_WEBHOOK_SECRET", "demo-webhook-secret", "", "webhook signing secret of the demo portal, to verify what it receives", func(c *Config, v string) error {
 		c.DemoWebhookSecret = v
+		return nil
+	}},
+	{"CIVICPAY_REQUERY_EVERY", "requery-every", "1m", "how often overdue orders and bank transfers are asked about (River periodic job)", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond {
+			return errors.New("want a duration of at least 100ms, such as 1m")
+		}
+		c.RequeryEvery = d
+		return nil
+	}},
+	{"CIVICPAY_REQUERY_AFTER", "requery-after", "2m", "age of an issued order before it is first asked about, and the shortest gap between questions", func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 100*time.Millisecond {
+			return errors.New("want a duration of at least 100ms, such as 2m")
+		}
+		c.RequeryAfter = d
 		return nil
 	}},
 	{"CIVICPAY_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failed calls that open a provider's circuit breaker; per provider: 5,momo=3", perProvider(breaker.PositiveInt, func(c *Config, p breaker.PerProvider[int]) { c.BreakerFailures = p })},

@@ -9,12 +9,14 @@ package providers
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/shopspring/decimal"
 
 	"github.com/civicpay/civicpay/banks"
+	"github.com/civicpay/civicpay/banks/bankfeed"
 	"github.com/civicpay/civicpay/banks/banktransfer"
 	"github.com/civicpay/civicpay/banks/breaker"
 	"github.com/civicpay/civicpay/banks/momo"
@@ -82,6 +84,11 @@ func New(o Options) *Set {
 	bank := &banktransfer.Adapter{}
 	if o.SandboxURL != "" {
 		bank.CassoKey, bank.SePayKey = sandbox.CassoChecksumKey, sandbox.SePayAPIKey
+		client := &http.Client{Timeout: 10 * time.Second}
+		bank.Feeds = []bankfeed.Lister{
+			&bankfeed.CassoAPI{BaseURL: o.SandboxURL + sandbox.CassoAPIPath, APIKey: sandbox.CassoAPIKey, Client: client},
+			&bankfeed.SePayAPI{BaseURL: o.SandboxURL + sandbox.SePayAPIPath, Token: sandbox.SePayAPIToken, Client: client},
+		}
 	}
 	s.add(routing.Entry{Provider: bank, Fee: o.Fee(banktransfer.Name), MaxAmount: vietqrMax}, nil)
 	if o.SandboxURL != "" {

@@ -114,6 +114,8 @@ type pending struct {
 	n                      int32 // its position in the batch
 	provider, txn, payment string
 	amount                 int64
+	order                  string
+	at                     time.Time
 }
 
 // lookup classifies the pending lines.
@@ -150,7 +152,11 @@ func (m *matcher) lookup(ctx context.Context) error {
 		if amount != nil {
 			g.amount, g.hasAmount = *amount, true
 		}
-		m.count(m.pending[n].amount, g, known)
+		p := m.pending[n]
+		m.count(p.amount, g, known)
+		if !found && m.opt.Missing != nil {
+			m.opt.Missing(Missing{Provider: p.provider, TxnID: p.txn, OrderID: p.order, Amount: p.amount, At: p.at})
+		}
 	}
 	m.pending = m.pending[:0]
 	return rows.Err()

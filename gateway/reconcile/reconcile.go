@@ -56,6 +56,9 @@ type Options struct {
 	// lacks is missing at the provider. Zero values take the report's own
 	// span, widened to whole days in Vietnam time (reports are daily).
 	From, To time.Time
+	// Missing, when set, is given each line missing at the gateway that
+	// has no callback at all — what SettleMissing can act on.
+	Missing func(Missing)
 }
 
 // Result counts each class of line.
@@ -208,7 +211,7 @@ func (m *matcher) line(ctx context.Context, r *row) error {
 		m.count(r.amount, e.callback(), false)
 		return nil
 	}
-	m.pending = append(m.pending, pending{provider: r.provider, txn: r.txn, payment: r.payment, amount: r.amount})
+	m.pending = append(m.pending, pending{provider: r.provider, txn: r.txn, payment: r.payment, amount: r.amount, order: r.order, at: r.at})
 	if len(m.pending) == lookupBatch {
 		return m.lookup(ctx)
 	}
@@ -310,6 +313,7 @@ type row struct {
 	line          int64
 	provider, txn string
 	payment       string // "" when the order id names none of ours
+	order         string
 	amount        int64
 	at            time.Time
 	succeeded     bool
@@ -408,7 +412,7 @@ func (s *source) parse(rec []string) (row, error) {
 	} else {
 		s.providers[provider] = provider
 	}
-	r := row{line: s.line, provider: provider, txn: txn, amount: amount, at: at, succeeded: succeeded(rec[4])}
+	r := row{line: s.line, provider: provider, txn: txn, order: order, amount: amount, at: at, succeeded: succeeded(rec[4])}
 	if id := banks.PaymentIDOf(order); strings.HasPrefix(id, "pay_") {
 		r.payment = id
 	}

@@ -6,7 +6,10 @@
 // gateway asks each provider for the status of its issued orders that are
 // overdue a callback, and hands a paid answer to the settler as if it were
 // the callback. The provider's transaction id is the same, so the callback,
-// if it comes after all, is a duplicate that settles nothing; and a
+// if it comes after all, is a duplicate that settles nothing. Bank
+// transfers have no order to ask about: their payment code is looked for
+// in the bank feeds' transaction lists instead (banks.TransferFinder), and
+// a transfer found there settles under the feed's transaction id. A
 // payment that expired meanwhile is settled as an exception, its money held
 // in suspense for review, as a late callback would be.
 package requery
@@ -27,8 +30,11 @@ import (
 
 // Timing of the asking. An order is first asked about MinAge after it was
 // issued (providers call back within seconds; most payers take a minute
-// or two to pay), then every Again while its payment is open or expired
-// less than Grace ago; at most Batch orders per run.
+// or two to pay), then with backoff — at least Again after the last
+// question, and at least half the order's age at that question, so the
+// gaps grow by half each time — while its payment is open or expired less
+// than Grace ago; at most Batch orders per run. Config overrides the
+// first three (tests and the fault probe run on a compressed clock).
 const (
 	MinAge = 2 * time.Minute
 	Again  = 2 * time.Minute
@@ -53,6 +59,22 @@ type Config struct {
 	Settler  Settler
 	Provider func(name string) (banks.Provider, bool)
 	Log      *slog.Logger
+	// MinAge, Again and Grace override the package's defaults when set.
+	MinAge, Again, Grace time.Duration
+}
+
+func (c Config) timing() (minAge, again, grace time.Duration) {
+	minAge, again, grace = MinAge, Again, Grace
+	if c.MinAge > 0 {
+		minAge = c.MinAge
+	}
+	if c.Again > 0 {
+		again = c.Again
+	}
+	if c.Grace > 0 {
+		grace = c.Grace
+	}
+	return minAge, again, grace
 }
 
 // Worker runs Run as a River job.
@@ -79,15 +101,16 @@ type Stats struct {
 
 // dueSQL picks issued orders of open (or lately expired) payments that are
 // overdue a callback and were not asked about lately, least recently asked
-// first.
+// first. $2 is now and $3 Again: an order asked at q is due again at
+// q + max(Again, (q - issued) / 2).
 const dueSQL = `
-SELECT a.id, a.payment_id, a.provider, a.order_id, p.livemode
-FROM payment_attempts a JOIN payments p ON p.id = a.payment_id
+SELECT a.id, a.payment_id, a.provider, a.order_id, a.created_at, p.livemode, p.payment_code, ag.account_number
+FROM payment_attempts a JOIN payments p ON p.id = a.payment_id JOIN agencies ag ON ag.code = p.agency_code
 WHERE a.outcome = 'issued' AND a.created_at <= $1
-  AND (a.queried_at IS NULL OR a.queried_at <= $2)
-  AND (p.status IN ('requires_payment_method', 'pending') OR (p.status = 'expired' AND p.expires_at > $3))
+  AND (a.queried_at IS NULL OR a.queried_at <= $2::timestamptz - greatest($3::interval, (a.queried_at - a.created_at) / 2))
+  AND (p.status IN ('requires_payment_method', 'pending') OR (p.status = 'expired' AND p.expires_at > $4))
 ORDER BY a.queried_at NULLS FIRST, a.created_at
-LIMIT $4`
+LIMIT $5`
 
 const markSQL = `UPDATE payment_attempts SET queried_at = $2 WHERE id = ANY($1)`
 
@@ -95,13 +118,16 @@ type order struct {
 	attempt           int64
 	payment, provider string
 	orderID           string
+	issued            time.Time
 	livemode          bool
+	code, account     string // bank transfers: the payment code and the receiving account
 }
 
 // Run asks once about the orders due at now.
 func Run(ctx context.Context, cfg Config, now time.Time) (Stats, error) {
 	var st Stats
-	rows, err := cfg.Pool.Query(ctx, dueSQL, now.Add(-MinAge), now.Add(-Again), now.Add(-Grace), Batch)
+	minAge, again, grace := cfg.timing()
+	rows, err := cfg.Pool.Query(ctx, dueSQL, now.Add(-minAge), now, again, now.Add(-grace), Batch)
 	if err != nil {
 		return st, err
 	}
@@ -109,7 +135,7 @@ func Run(ctx context.Context, cfg Config, now time.Time) (Stats, error) {
 	var ids []int64
 	for rows.Next() {
 		var o order
-		if err := rows.Scan(&o.attempt, &o.payment, &o.provider, &o.orderID, &o.livemode); err != nil {
+		if err := rows.Scan(&o.attempt, &o.payment, &o.provider, &o.orderID, &o.issued, &o.livemode, &o.code, &o.account); err != nil {
 			rows.Close()
 			return st, err
 		}
@@ -144,13 +170,16 @@ func Run(ctx context.Context, cfg Config, now time.Time) (Stats, error) {
 }
 
 // ask queries one order and settles it when the provider says it is paid.
-// A provider that cannot be asked (bank transfers have no order to query)
-// or does not answer is not an error of the run: the order is asked again
-// later, and reconciliation has the last word.
+// A provider that cannot be asked or does not answer is not an error of
+// the run: the order is asked again later, and reconciliation has the
+// last word.
 func ask(ctx context.Context, cfg Config, o order) (settled, paid bool, err error) {
 	p, ok := cfg.Provider(o.provider)
 	if !ok {
 		return false, false, nil
+	}
+	if f, ok := p.(banks.TransferFinder); ok {
+		return findTransfer(ctx, cfg, f, o)
 	}
 	s, err := p.Query(ctx, o.orderID)
 	if err != nil {
@@ -168,6 +197,30 @@ func ask(ctx context.Context, cfg Config, o order) (settled, paid bool, err erro
 		Amount: s.Amount, Currency: "VND", Succeeded: true, ResultCode: "status_query",
 		Livemode: s.Livemode, Raw: raw,
 	})
+	if err != nil {
+		return false, true, err
+	}
+	return !res.Duplicate, true, nil
+}
+
+// findTransfer looks for a bank transfer carrying the payment's code in
+// the feeds' transaction lists (there is no order to ask about) and
+// settles it as the feed's webhook would have: same transaction id, so the
+// webhook, if it gets through after all, is a duplicate.
+func findTransfer(ctx context.Context, cfg Config, f banks.TransferFinder, o order) (settled, paid bool, err error) {
+	// The feeds filter by date in Vietnam time; a day earlier is safe
+	// whatever the clocks say.
+	cb, found, err := f.FindTransfer(ctx, o.code, o.account, o.issued.Add(-24*time.Hour))
+	if err != nil {
+		if cfg.Log != nil {
+			cfg.Log.Warn("bank feed transaction list failed", "provider", o.provider, "payment_id", o.payment, "err", err)
+		}
+		return false, false, nil
+	}
+	if !found {
+		return false, false, nil
+	}
+	res, err := cfg.Settler.Settle(ctx, cb)
 	if err != nil {
 		return false, true, err
 	}

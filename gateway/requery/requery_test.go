@@ -19,21 +19,27 @@ import (
 // is a duplicate that settles nothing.
 func TestPaidOrderWithoutCallbackIsSettledOnce(t *testing.T) {
 	t.Parallel()
-	for _, method := range []string{"momo", "zalopay", "vnpay"} {
-		t.Run(method, func(t *testing.T) {
+	for _, tc := range []struct{ method, provider, feed string }{
+		{"momo", "momo", ""}, {"zalopay", "zalopay", ""}, {"vnpay", "vnpay", ""},
+		// Bank transfers: found in the reporting feed's transaction list.
+		{"bank_qr", "vietqr", sandbox.FeedCasso}, {"bank_qr", "vietqr", sandbox.FeedSePay},
+	} {
+		method := tc.method
+		t.Run(tc.provider+tc.feed, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			g, sb := gatewaytest.StartWithSandbox(t, gatewaytest.SandboxOptions{})
 			cfg := requery.Config{Pool: g.Pool, Settler: g.App.Settler, Provider: sb.Providers.Provider}
-			id, payload := order(t, g, "HS-REQ-"+strings.ToUpper(method), method)
+			id, payload := order(t, g, "HS-REQ-"+strings.ToUpper(tc.provider+tc.feed), method)
 			// Too soon to ask: nothing is due.
 			if st, err := requery.Run(ctx, cfg, time.Now()); err != nil || st.Asked != 0 {
 				t.Fatalf("run before MinAge = %+v, %v", st, err)
 			}
-			if err := sb.SetFault(method, sandbox.Fault{Late: sandbox.Duration(3 * time.Second)}); err != nil {
+			if err := sb.SetFault(tc.provider, sandbox.Fault{Late: sandbox.Duration(3 * time.Second)}); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := sb.Pay(sandbox.PayRequest{QRPayload: payload}); err != nil {
+			paid, err := sb.Pay(sandbox.PayRequest{QRPayload: payload, Feed: tc.feed})
+			if err != nil {
 				t.Fatal(err)
 			}
 			later := time.Now().Add(requery.MinAge + time.Second)
@@ -50,7 +56,7 @@ func TestPaidOrderWithoutCallbackIsSettledOnce(t *testing.T) {
 			}
 			// The callback arrives after all, and is recognised.
 			deadline := time.Now().Add(15 * time.Second)
-			for !strings.Contains(metrics(t, g.URL), `civicpay_callbacks_total{outcome="duplicate",provider="`+method+`"} 1`) {
+			for !strings.Contains(metrics(t, g.URL), `civicpay_callbacks_total{outcome="duplicate",provider="`+tc.provider+`"} 1`) {
 				if time.Now().After(deadline) {
 					t.Fatal("the held-back callback never arrived as a duplicate")
 				}
@@ -61,6 +67,9 @@ func TestPaidOrderWithoutCallbackIsSettledOnce(t *testing.T) {
 			}
 			if n := g.Count(t, `SELECT count(*) FROM provider_callbacks WHERE payment_id = $1`, id); n != 1 {
 				t.Errorf("%d recorded callbacks for the payment, want 1", n)
+			}
+			if n := g.Count(t, `SELECT count(*) FROM provider_callbacks WHERE payment_id = $1 AND provider_txn_id = $2`, id, paid.TxnID); tc.feed != "" && n != 1 {
+				t.Errorf("the transfer was not recorded under the feed's transaction id %s", paid.TxnID)
 			}
 		})
 	}
@@ -123,4 +132,32 @@ func metrics(t *testing.T, base string) string {
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
 	return string(b)
+}
+
+// TestAskingBacksOff: an order still unpaid is asked about less and less
+// often — at least half its age at the last question goes by before the
+// next (until its payment has been expired for the grace period).
+func TestAskingBacksOff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	g, sb := gatewaytest.StartWithSandbox(t, gatewaytest.SandboxOptions{})
+	cfg := requery.Config{Pool: g.Pool, Settler: g.App.Settler, Provider: sb.Providers.Provider}
+	order(t, g, "HS-BACKOFF-0001", "bank_qr")
+	issued := time.Now()
+	for _, step := range []struct {
+		at    time.Duration // after issue
+		asked int
+	}{
+		{requery.MinAge + time.Second, 1},
+		{22 * time.Minute, 1},             // 20 min since the last question
+		{25 * time.Minute, 0},             // Again has passed, but the order is 22 min old: wait 11
+		{33*time.Minute + time.Second, 1}, // 11 min after the last
+		{45 * time.Minute, 0},             // 33 min old at the last question: wait 16.5
+		{50 * time.Minute, 1},
+	} {
+		st, err := requery.Run(ctx, cfg, issued.Add(step.at))
+		if err != nil || st.Asked != step.asked {
+			t.Fatalf("run %v after issue = %+v, %v; want %d asked", step.at, st, err, step.asked)
+		}
+	}
 }

@@ -49,7 +49,7 @@ func (h *Hub) Adopt(id string, conn net.Conn, last string, maxAge time.Duration)
 }
 
 // tend is the one goroutine that writes to adopted streams.
-func (h *Hub) tend(ctx context.Context, adoptCh chan *adopted, notes chan string) {
+func (h *Hub) tend(ctx context.Context, adoptCh chan *adopted, notes chan string, resync <-chan struct{}) {
 	streams := map[string]map[*adopted]struct{}{}
 	beat, poll := time.NewTicker(adoptedHeartbeat), time.NewTicker(adoptedPoll)
 	catch := time.NewTicker(catchUpEvery)
@@ -85,6 +85,16 @@ func (h *Hub) tend(ctx context.Context, adoptCh chan *adopted, notes chan string
 					ids = append(ids, id)
 				}
 				clear(fresh)
+				h.catchUp(ctx, streams, ids)
+			}
+		case <-resync:
+			// The hub has just (re)connected: whatever changed while it
+			// was not listening was announced to nobody.
+			if len(streams) > 0 {
+				ids := make([]string, 0, len(streams))
+				for id := range streams {
+					ids = append(ids, id)
+				}
 				h.catchUp(ctx, streams, ids)
 			}
 		case n := <-notes:

@@ -109,6 +109,7 @@ func (h *Hub) publish(payload string) {
 // the adopted streams.
 func (h *Hub) Run(ctx context.Context) {
 	adoptCh, notes, stopped := make(chan *adopted, 1024), make(chan string, 1024), make(chan struct{})
+	resync := make(chan struct{}, 1)
 	h.mu.Lock()
 	h.adoptCh, h.notes, h.stopped = adoptCh, notes, stopped
 	h.mu.Unlock()
@@ -116,7 +117,7 @@ func (h *Hub) Run(ctx context.Context) {
 	go func() {
 		defer close(done)
 		defer close(stopped)
-		h.tend(ctx, adoptCh, notes)
+		h.tend(ctx, adoptCh, notes, resync)
 	}()
 	defer func() {
 		h.mu.Lock()
@@ -124,9 +125,9 @@ func (h *Hub) Run(ctx context.Context) {
 		h.mu.Unlock()
 		<-done
 	}()
-	backoff := 100 * time.Millisecond
+	backoff := minBackoff
 	for ctx.Err() == nil {
-		err := h.listen(ctx)
+		connected, err := h.listen(ctx, resync)
 		h.setUp(false)
 		if ctx.Err() != nil {
 			return
@@ -134,14 +135,25 @@ func (h *Hub) Run(ctx context.Context) {
 		if h.Log != nil {
 			h.Log.Warn("status stream lost its LISTEN connection; streams poll until it is back", "err", err)
 		}
+		// A connection that was up is a fresh outage: reconnect quickly
+		// again rather than at the delay a long outage grew to.
+		if connected {
+			backoff = minBackoff
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(backoff):
 		}
-		backoff = min(backoff*2, 5*time.Second)
+		backoff = min(backoff*2, maxBackoff)
 	}
 }
+
+// Reconnect delays of the LISTEN connection.
+const (
+	minBackoff = 100 * time.Millisecond
+	maxBackoff = 5 * time.Second
+)
 
 func (h *Hub) setUp(up bool) {
 	h.mu.Lock()
@@ -149,21 +161,69 @@ func (h *Hub) setUp(up bool) {
 	h.mu.Unlock()
 }
 
-func (h *Hub) listen(ctx context.Context) error {
+// listen holds the LISTEN connection until it fails; connected says
+// whether it got as far as listening. Once listening, every followed
+// payment's status is read again: changes committed while the hub was
+// down (or before it first connected) were NOTIFYed to nobody, and the
+// streams stop polling as soon as the hub is up.
+func (h *Hub) listen(ctx context.Context, resync chan<- struct{}) (connected bool, err error) {
 	conn, err := pgx.Connect(ctx, h.ConnString)
 	if err != nil {
-		return err
+		return false, err
 	}
 	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "LISTEN "+Channel); err != nil {
-		return err
+		return false, err
 	}
 	h.setUp(true)
+	select {
+	case resync <- struct{}{}: // adopted streams: tend reads them all again
+	default: // one is pending already
+	}
+	h.resyncSubscribers(ctx)
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return err
+			return true, err
 		}
 		h.publish(n.Payload)
+	}
+}
+
+// resyncSubscribers reads the status of every payment with a subscribed
+// (not adopted) stream and hands it to those streams, which skip a status
+// they have already sent.
+func (h *Hub) resyncSubscribers(ctx context.Context) {
+	if h.Poll == nil {
+		return
+	}
+	h.mu.Lock()
+	ids := make([]string, 0, len(h.subs))
+	for id := range h.subs {
+		ids = append(ids, id)
+	}
+	h.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	statuses, err := h.Poll(ctx, ids)
+	if err != nil {
+		if h.Log != nil {
+			h.Log.Warn("status stream could not re-read statuses after connecting", "err", err)
+		}
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for id, status := range statuses {
+		for ch := range h.subs[id] {
+			select {
+			case <-ch:
+			default:
+			}
+			ch <- status
+		}
 	}
 }

@@ -527,3 +527,10 @@ func FindRoot(dir string) (string, error) {
 		dir = parent
 	}
 }
+
+// ServerInstalled reports whether PostgreSQL's server binaries are present,
+// so a test that needs a cluster of its own can skip instead of installing.
+func ServerInstalled() bool {
+	_, err := findBinDir()
+	return err == nil
+}

@@ -2,6 +2,7 @@ package settlement_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/payments"
+	"github.com/civicpay/civicpay/gateway/refunds"
 	"github.com/civicpay/civicpay/gateway/settlement"
 )
 
@@ -22,7 +24,7 @@ import (
 // TigerBeetle's simulator: random interleavings of callbacks from every
 // kind of provider (success, decline, duplicate, wrong amount, late, the
 // same transfer from both feeds, concurrent on two settlers), expiries and
-// cancels, with the invariants read from the database after every step.
+// cancels, refunds with random answers (two at once), with the invariants read from the database after every step.
 // It is reproducible from its seed: CIVICPAY_MODEL_SEED=<seed> reruns a
 // failure; CIVICPAY_MODEL_STEPS sets the length (make fuzz runs it longer).
 func TestMoneyModel(t *testing.T) {
@@ -43,7 +45,10 @@ func TestMoneyModel(t *testing.T) {
 			t.Fatalf("seed %d, step %d (%s): %v", seed, i, op, err)
 		}
 	}
-	t.Logf("%d callbacks sent (%d duplicates), %d distinct money movements", len(m.sent), m.dups, len(m.money))
+	t.Logf("%d callbacks sent (%d duplicates), %d distinct money movements, %d refunds (%d succeeded), %d payments paid",
+		len(m.sent), m.dups, len(m.money), m.f.g.Count(t, `SELECT count(*) FROM refunds`),
+		m.f.g.Count(t, `SELECT count(*) FROM refunds WHERE status = 'succeeded'`),
+		m.f.g.Count(t, `SELECT count(*) FROM payments WHERE status IN ('succeeded', 'refunded', 'partially_refunded')`))
 }
 
 type model struct {
@@ -177,9 +182,34 @@ func (m *model) step() string {
 			m.t.Fatal(err)
 		}
 		return "expiry"
-	case k == 8: // cancel
+	case k == 8 && m.rnd.IntN(3) == 0: // cancel
 		m.f.g.Do(m.t, "POST", "/v1/payments/"+m.payment()+"/cancel", m.f.g.Portal.TestKey, nil)
 		return "cancel"
+	case k == 8: // a refund of part of what is left, sometimes too much
+		id := m.payment()
+		amount := 1 + m.rnd.IntN(80000)
+		m.f.g.Do(m.t, "POST", "/v1/payments/"+id+"/refunds", m.f.g.Portal.TestKey,
+			map[string]any{"amount": strconv.Itoa(amount)}, "Idempotency-Key", m.uid("rf-"))
+		return "refund"
+	case k == 9 && m.rnd.IntN(2) == 0: // providers answer pending refunds, twice at once
+		var id string
+		if m.f.g.Pool.QueryRow(ctx, `SELECT id FROM refunds WHERE status = 'pending' ORDER BY random() LIMIT 1`).Scan(&id) != nil {
+			return "no refund to answer"
+		}
+		var wg sync.WaitGroup
+		for range 2 {
+			ok := m.rnd.IntN(3) > 0
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := refunds.Finish(ctx, m.f.g.Pool, m.f.g.Deps.Outbox, id, refunds.Outcome{Succeeded: ok, Code: "declined"})
+				if err != nil && !errors.Is(err, refunds.ErrNotPending) {
+					m.t.Errorf("finish refund %s: %v", id, err)
+				}
+			}()
+		}
+		wg.Wait()
+		return "refund answers"
 	default: // a new payment
 		id, code := m.f.pay(m.t, m.uid("HS-MDL-N"))
 		m.ids = append(m.ids, id)
@@ -201,9 +231,19 @@ func (m *model) check() error {
 			   <> ((SELECT count(*) FROM journal_entries e WHERE e.payment_id = p.id AND e.kind = 'settlement') = 1)
 			   OR (SELECT count(*) FROM journal_entries e WHERE e.payment_id = p.id AND e.kind = 'settlement') > 1`},
 		{"every entry balances", `SELECT count(*) FROM (SELECT entry_id FROM postings GROUP BY entry_id HAVING sum(amount) <> 0) x`},
-		{"the agency is credited with its paid payments", `
+		{"the agency is credited with its paid payments less what is refunded or reserved", `
 			SELECT count(*) WHERE coalesce((SELECT -sum(amount) FROM postings WHERE account_id = 'test:beneficiary:KBNN-HN'), 0)
-			   <> coalesce((SELECT sum(amount) FROM payments WHERE status IN ('succeeded', 'refunded', 'partially_refunded')), 0)`},
+			   <> coalesce((SELECT sum(amount - amount_refunded - amount_refund_pending) FROM payments
+			                WHERE status IN ('succeeded', 'refunded', 'partially_refunded')), 0)`},
+		{"a payment's refund amounts are its refunds'", `
+			SELECT count(*) FROM payments p
+			WHERE p.amount_refunded <> coalesce((SELECT sum(amount) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'succeeded'), 0)
+			   OR p.amount_refund_pending <> coalesce((SELECT sum(amount) FROM refunds r WHERE r.payment_id = p.id AND r.status = 'pending'), 0)`},
+		{"no refund paid or released twice", `
+			SELECT count(*) FROM refunds r
+			WHERE (SELECT count(*) FROM journal_entries e WHERE e.refund_id = r.id) <> CASE WHEN r.status = 'pending' THEN 1 ELSE 2 END
+			   OR (SELECT count(*) FROM events e WHERE e.type IN ('refund.succeeded', 'refund.failed') AND e.data->'data'->'object'->>'id' = r.id)
+			      <> CASE WHEN r.status = 'pending' THEN 0 ELSE 1 END`},
 		{"suspense holds the money of open exceptions", `
 			SELECT count(*) WHERE coalesce((SELECT -sum(amount) FROM postings WHERE account_id = 'test:suspense'), 0)
 			   <> coalesce((SELECT sum(amount) FROM provider_callbacks WHERE outcome = 'exception' AND review_status = 'open'), 0)`},
@@ -234,11 +274,15 @@ func (m *model) check() error {
 	for _, a := range m.money {
 		want = want.Add(a)
 	}
-	var got decimal.Decimal
+	var got, refunded decimal.Decimal
 	if err := m.f.g.Pool.QueryRow(ctx, `SELECT coalesce(sum(amount), 0) FROM postings
 		WHERE account_id LIKE 'test:provider_clearing:%' OR account_id LIKE 'test:provider_fees:%'`).Scan(&got); err != nil {
 		return err
 	}
+	if err := m.f.g.Pool.QueryRow(ctx, `SELECT coalesce(sum(amount), 0) FROM refunds WHERE status = 'succeeded'`).Scan(&refunded); err != nil {
+		return err
+	}
+	want = want.Sub(refunded) // paid back out of what the providers hold
 	if !got.Equal(want) {
 		return fmt.Errorf("money received %s, ledger holds %s", want, got)
 	}

@@ -296,7 +296,8 @@ func TestE2EBankTransferSucceeds(t *testing.T) {
 	x.snapshot("e2e-succeeded")
 }
 
-func TestE2EWalletDeclined(t *testing.T) {
+// A wallet decline fails that attempt only; the citizen then pays by bank.
+func TestE2EWalletDeclinedThenPaidByBank(t *testing.T) {
 	t.Parallel()
 	x := newE2E(t, gatewaytest.SandboxOptions{})
 	id, token := x.createPayment("HS-2026-000124", nil)
@@ -318,14 +319,39 @@ func TestE2EWalletDeclined(t *testing.T) {
 
 	x.waitStreaming()
 	// The payer declines in the wallet; MoMo's IPN reports the failure.
+	// A decline fails the attempt, not the payment: the widget says so,
+	// takes the QR away and offers the methods again.
 	if res := x.pay(got, "", true); res.Status != "failed" || res.Provider != sandbox.MoMo {
 		t.Fatalf("sandbox declined %+v", res)
 	}
-	x.expectEnd("pay", id, "failed", "Payment failed")
-	if n := x.g.Count(t, `SELECT count(*) FROM journal_entries WHERE payment_id = $1`, id); n != 0 {
-		t.Errorf("journal entries = %d, want none for a declined payment", n)
+	x.waitFor("attempt failed alert", shadow("pay", `[data-error="attempt"]`))
+	if x.shown("pay", "svg.qrc") {
+		t.Error("the declined order's QR code is still shown")
 	}
-	x.snapshot("e2e-failed")
+	if p := x.payment(id); p["status"] != "requires_payment_method" || p["last_attempt_error"].(map[string]any)["code"] != "1006" {
+		t.Errorf("after a decline the gateway says %v, last_attempt_error %v", p["status"], p["last_attempt_error"])
+	}
+	if n := x.eval(`String(window.events.length)`); n != "0" {
+		t.Errorf("%s DOM events after a declined attempt, want none", n)
+	}
+	x.snapshot("e2e-attempt-failed")
+
+	// The citizen pays by bank transfer instead.
+	x.tabTo("pay/m:bank_qr")
+	x.keyboard(kb.Enter)
+	x.waitFor("bank QR again", shadow("pay", `button[data-v="bank_qr"][aria-pressed="true"]`)+" && "+shadow("pay", "svg.qrc"))
+	bank := x.decodeQR("pay")
+	if want := x.expectedBankPayload(id); bank != want {
+		t.Fatalf("the bank QR after the decline encodes %q, want %q", bank, want)
+	}
+	if res := x.pay(bank, sandbox.FeedSePay, false); res.Status != "paid" {
+		t.Fatalf("sandbox paid %+v", res)
+	}
+	x.expectEnd("pay", id, "succeeded", "Payment successful")
+	if n := x.g.Count(t, `SELECT count(*) FROM journal_entries WHERE payment_id = $1 AND kind = 'settlement'`, id); n != 1 {
+		t.Errorf("settlement entries = %d, want 1", n)
+	}
+	x.snapshot("e2e-paid-after-decline")
 }
 
 func TestE2EExpiresServerSide(t *testing.T) {

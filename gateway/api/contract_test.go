@@ -120,3 +120,26 @@ func TestBodyWithoutContentTypeIs415(t *testing.T) {
 		}
 	}
 }
+
+// The public lists take no parameters: a filter they do not have is
+// refused rather than answered with everything.
+func TestPublicListsRefuseUnknownParameters(t *testing.T) {
+	t.Parallel()
+	g := gatewaytest.Start(t)
+	cases := []struct {
+		path   string
+		status int
+	}{
+		{"/v1/services?agency=KBNN-HN", 422},
+		{"/v1/agencies?code=KBNN-HN", 422},
+		{"/v1/providers?name=momo", 422},
+		{"/v1/services?pretty", 200},
+		{"/v1/agencies", 200},
+	}
+	for _, tc := range cases {
+		res := g.Do(t, "GET", tc.path, "", nil)
+		if res.Status != tc.status || (tc.status == 422 && fieldCodes(t, res.Body)[0] != strings.SplitN(strings.SplitN(tc.path, "?", 2)[1], "=", 2)[0]+"=unknown_parameter") {
+			t.Errorf("%s: %d %s", tc.path, res.Status, res.Body)
+		}
+	}
+}

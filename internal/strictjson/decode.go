@@ -126,20 +126,35 @@ func (d *decoder) object(n *node, v reflect.Value, path string) {
 		d.leaf(n, v, path)
 		return
 	}
-	seen := make(map[string]bool, len(n.keys))
+	// Two keys that fill the same field are one key said twice; keys that
+	// fill no field are compared by their fold.
+	var filled []*field
+	var unknown map[string]bool
 	for i, key := range n.keys {
 		at := joinKey(path, key)
 		f := fs.exact[key]
 		if f == nil {
 			f = fs.folded[fold(key)]
 		}
-		id := fold(key)
-		if seen[id] {
+		repeated := false
+		if f != nil {
+			for _, g := range filled {
+				repeated = repeated || g == f
+			}
+			filled = append(filled, f)
+		} else {
+			if unknown == nil {
+				unknown = map[string]bool{}
+			}
+			id := fold(key)
+			repeated = unknown[id]
+			unknown[id] = true
+		}
+		if repeated {
 			d.errs = append(d.errs, FieldError{Path: at, Kind: KindDuplicate})
 			d.dups(n.vals[i], at)
 			continue
 		}
-		seen[id] = true
 		if f == nil {
 			if d.o.DisallowUnknown {
 				d.errs = append(d.errs, FieldError{Path: at, Kind: KindUnknown})
@@ -190,6 +205,14 @@ func (d *decoder) leaf(n *node, v reflect.Value, path string) {
 			return
 		case v.Kind() == reflect.Bool && n.kind == 't':
 			v.SetBool(raw[0] == 't')
+			return
+		}
+	}
+	if n.kind != 'n' && v.CanAddr() {
+		if u, ok := v.Addr().Interface().(json.Unmarshaler); ok {
+			if err := u.UnmarshalJSON(raw); err != nil {
+				d.errs = append(d.errs, FieldError{Path: path, Kind: KindInvalid, Err: err})
+			}
 			return
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"reflect"
 	"testing"
+	"time"
 )
 
 // fuzzTarget has the shapes the gateway decodes: strings, numbers kept
@@ -18,6 +19,7 @@ type fuzzTarget struct {
 	M     map[string]string `json:"m"`
 	Raw   json.RawMessage   `json:"raw"`
 	Other any               `json:"other"`
+	At    *time.Time        `json:"at"`
 }
 
 // FuzzDecode: Decode accepts exactly the valid JSON documents without a

@@ -31,6 +31,17 @@ type parser struct {
 	data  []byte
 	pos   int
 	depth int
+	slab  []node // nodes are cut from here, a few allocations per document
+}
+
+func (p *parser) node(kind byte, start int) *node {
+	if len(p.slab) == 0 {
+		p.slab = make([]node, 16)
+	}
+	n := &p.slab[0]
+	p.slab = p.slab[1:]
+	n.kind, n.start = kind, start
+	return n
 }
 
 // parse reads exactly one JSON value with nothing but whitespace around it.
@@ -80,12 +91,16 @@ func (p *parser) value() (*node, error) {
 		if _, err := p.str(); err != nil {
 			return nil, err
 		}
-		return &node{kind: '"', start: start, end: p.pos}, nil
+		n := p.node('"', start)
+		n.end = p.pos
+		return n, nil
 	case c == '-' || (c >= '0' && c <= '9'):
 		if err := p.number(); err != nil {
 			return nil, err
 		}
-		return &node{kind: '0', start: start, end: p.pos}, nil
+		n := p.node('0', start)
+		n.end = p.pos
+		return n, nil
 	case c == 't':
 		return p.literal("true", 't')
 	case c == 'f':
@@ -102,7 +117,9 @@ func (p *parser) literal(word string, kind byte) (*node, error) {
 		return nil, p.fail("invalid literal")
 	}
 	p.pos += len(word)
-	return &node{kind: kind, start: start, end: p.pos}, nil
+	n := p.node(kind, start)
+	n.end = p.pos
+	return n, nil
 }
 
 func (p *parser) enter() error {
@@ -117,7 +134,7 @@ func (p *parser) object() (*node, error) {
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
-	n := &node{kind: '{', start: p.pos}
+	n := p.node('{', p.pos)
 	p.pos++ // {
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == '}' {
@@ -165,7 +182,7 @@ func (p *parser) array() (*node, error) {
 	if err := p.enter(); err != nil {
 		return nil, err
 	}
-	n := &node{kind: '[', start: p.pos}
+	n := p.node('[', p.pos)
 	p.pos++ // [
 	p.space()
 	if p.pos < len(p.data) && p.data[p.pos] == ']' {

@@ -112,7 +112,7 @@ func fieldProblems(fe strictjson.FieldErrors) invalid.Errors {
 		}
 		switch f.Kind {
 		case strictjson.KindDuplicate:
-			out.Add(name, "duplicate_field", "appears more than once (keys are compared ignoring case)")
+			out.Add(name, "duplicate_field", "appears more than once in its object (a field named in two cases too)")
 		case strictjson.KindUnknown:
 			out.Add(name, "unknown_field", "not a field of this request")
 		case strictjson.KindWrongType:

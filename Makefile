@@ -8,7 +8,7 @@ BANKSIM   := $(BIN)/banksim
 ADDR      ?= 127.0.0.1:8080
 SIM_ADDR  ?= 127.0.0.1:8090
 
-.PHONY: all build run test vet db stop bench chromium wrk axe clean fuzz
+.PHONY: all build run test vet db stop bench chromium wrk axe clean fuzz lint-openapi
 
 all: build
 
@@ -34,8 +34,16 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/widget/
 
-test: db chromium wrk axe vet
+test: db chromium wrk axe vet lint-openapi
 	$(GO) test -race -count=1 ./...
+
+# The OpenAPI document must pass Redocly's recommended rules with no
+# warning: recommended-strict makes every warning an error. npx fetches
+# the pinned CLI from npm on first use (node 20+ is needed).
+REDOCLY ?= @redocly/cli@2.77.0
+lint-openapi:
+	@command -v npx >/dev/null 2>&1 || { echo "npx is missing: install Node.js 20+ to lint the OpenAPI document"; exit 1; }
+	npx --yes $(REDOCLY) lint --extends=recommended-strict gateway/api/openapi.yaml
 
 # Browser tests drive Debian's chromium; install it when missing (root or sudo).
 chromium:

@@ -5,11 +5,9 @@
 package bankfeed
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -18,6 +16,8 @@ import (
 
 	"github.com/civicpay/civicpay/banks/vietqr/paycode"
 	"github.com/civicpay/civicpay/banks/vnd"
+
+	"github.com/civicpay/civicpay/internal/strictjson"
 )
 
 // Transfer sources.
@@ -73,16 +73,13 @@ func findCode(texts ...string) string {
 	return ""
 }
 
-// decodeStrict wants exactly one JSON value of the right shape. Unknown
-// fields are allowed: both services add fields over time.
+// decodeStrict wants exactly one JSON value of the right shape, with no
+// repeated key (the signed text and the decoded value could disagree on
+// which one counts). Unknown fields are allowed: both services add fields
+// over time.
 func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return fmt.Errorf("%w: %v", ErrMalformed, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("%w: data after the JSON value", ErrMalformed)
+	if err := strictjson.Decode(body, v, strictjson.Options{UseNumber: true}); err != nil {
+		return fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	return nil
 }

@@ -7,10 +7,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/civicpay/civicpay/internal/strictjson"
 )
 
 // SignCasso produces an X-Casso-Signature header for body at t, the way
@@ -108,14 +109,9 @@ func cassoMAC(key string, msg []byte) []byte {
 // them. Known divergences from JSON.stringify: Go escapes U+2028/U+2029
 // and replaces invalid UTF-8; neither occurs in bank text in practice.
 func canonicalJSON(body []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
 	var v map[string]any
-	if err := dec.Decode(&v); err != nil {
-		return nil, fmt.Errorf("%w: body is not a JSON object: %v", ErrMalformed, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the JSON object", ErrMalformed)
+	if err := strictjson.Decode(body, &v, strictjson.Options{UseNumber: true}); err != nil || v == nil {
+		return nil, fmt.Errorf("%w: body is not one JSON object with unique keys: %v", ErrMalformed, err)
 	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)

@@ -13,6 +13,8 @@ import (
 	"github.com/civicpay/civicpay/banks/breaker"
 	"github.com/civicpay/civicpay/banks/vietqr"
 	"github.com/civicpay/civicpay/banks/vnd"
+
+	"github.com/civicpay/civicpay/internal/strictjson"
 )
 
 // Name is the provider name used in routes, ledger accounts and callbacks.
@@ -136,7 +138,7 @@ func (a *Adapter) send(ctx context.Context, op, path string, body []byte, out an
 		PartnerCode string      `json:"partnerCode"`
 		OrderID     string      `json:"orderId"`
 	}
-	if json.Unmarshal(raw, &head) != nil || head.ResultCode == nil {
+	if strictjson.Decode(raw, &head, strictjson.Options{}) != nil || head.ResultCode == nil {
 		if err != nil {
 			return err
 		}
@@ -149,7 +151,10 @@ func (a *Adapter) send(ctx context.Context, op, path string, body []byte, out an
 		}
 		return err
 	}
-	return json.Unmarshal(raw, out)
+	if err := strictjson.Decode(raw, out, strictjson.Options{}); err != nil {
+		return fmt.Errorf("momo %s: %w", op, err)
+	}
+	return nil
 }
 
 // Query asks MoMo for an order's status. Reads are repeatable.

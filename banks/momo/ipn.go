@@ -1,15 +1,15 @@
 package momo
 
 import (
-	"bytes"
 	"encoding/json"
 	"github.com/civicpay/civicpay/banks"
-	"io"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/civicpay/civicpay/banks/vnd"
+
+	"github.com/civicpay/civicpay/internal/strictjson"
 )
 
 // IPN is a verified payment notification.
@@ -81,13 +81,8 @@ func ParseIPN(accessKey, secretKey string, body []byte) (IPN, error) {
 }
 
 func decodeStrict(body []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return malformed("body", err.Error())
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return malformed("body", "data after the JSON object")
+	if err := strictjson.Decode(body, v, strictjson.Options{UseNumber: true}); err != nil {
+		return malformed("body", err.Error()) // a repeated key too: the signature may cover the other value
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"encoding/json"
 	"net/http"
 	"time"
 )
@@ -37,9 +36,7 @@ func (s *Server) getFaults(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) putFault(w http.ResponseWriter, r *http.Request) {
 	var f Fault
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 4<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := readStrict(w, r, 4<<10, &f, true); err != nil {
 		writeJSON(w, http.StatusBadRequest, controlError{"body: " + err.Error()})
 		return
 	}
@@ -66,9 +63,7 @@ func (s *Server) reset(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) controlPay(w http.ResponseWriter, r *http.Request) {
 	var req PayRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 16<<10))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := readStrict(w, r, 16<<10, &req, true); err != nil {
 		writeJSON(w, http.StatusBadRequest, controlError{"body: " + err.Error()})
 		return
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"html/template"
+	"io"
 	"net/http"
 	"sort"
 	"strconv"
@@ -12,6 +13,8 @@ import (
 	"time"
 
 	qrcode "github.com/skip2/go-qrcode"
+
+	"github.com/civicpay/civicpay/internal/strictjson"
 )
 
 var pages = template.Must(template.New("").Funcs(template.FuncMap{"vnd": formatVND}).Parse(`
@@ -208,7 +211,18 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 
 // decode reads one JSON request body of at most 64 KiB.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	return json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10)).Decode(v) == nil
+	return readStrict(w, r, 64<<10, v, false) == nil
+}
+
+// readStrict reads a body of at most limit bytes through the gateway's
+// strict decoder: the simulator refuses a repeated key as a provider
+// should, so a gateway that sent one would fail its tests.
+func readStrict(w http.ResponseWriter, r *http.Request, limit int64, v any, disallowUnknown bool) error {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return err
+	}
+	return strictjson.Decode(body, v, strictjson.Options{DisallowUnknown: disallowUnknown})
 }
 
 func payStatus(err error) int {

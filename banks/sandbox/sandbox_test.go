@@ -116,7 +116,7 @@ func TestControlAPI(t *testing.T) {
 		{"PUT", "/control/faults/momo", `{"mode":"sideways"}`, 400, "mode must be"},
 		{"PUT", "/control/faults/momo", `{"mode":"slow"}`, 400, "slow needs a delay"},
 		{"PUT", "/control/faults/paypal", `{"mode":"down"}`, 400, "unknown provider"},
-		{"PUT", "/control/faults/momo", `{"mood":"down"}`, 400, "unknown field"},
+		{"PUT", "/control/faults/momo", `{"mood":"down"}`, 400, "mood: unknown_field"},
 		{"DELETE", "/control/faults/momo", "", 204, ""},
 		{"GET", "/control/faults", "", 200, "{}"},
 		{"POST", "/control/pay", `{"provider":"momo","order_id":"nope"}`, 404, "no such order"},

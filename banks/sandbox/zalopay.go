@@ -80,8 +80,7 @@ func (s *Server) zaloAdd(o zalopay.CreateOrder) bool {
 func zaloOrderFrom(r *http.Request) (zalopay.CreateOrder, error) {
 	var o zalopay.CreateOrder
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
-		err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 64<<10)).Decode(&o)
-		return o, err
+		return o, readStrict(nil, r, 64<<10, &o, false)
 	}
 	if err := r.ParseForm(); err != nil {
 		return o, err

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/civicpay/civicpay/internal/strictjson"
 )
 
 // QueryRequest is the querydr body, used to settle orders whose IPN never
@@ -93,8 +95,8 @@ type fields map[string]string
 
 func decodeFields(body []byte) (fields, error) {
 	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return nil, malformed("body", "not a JSON object")
+	if err := strictjson.Decode(body, &raw, strictjson.Options{}); err != nil || raw == nil {
+		return nil, malformed("body", "not a JSON object with unique keys")
 	}
 	f := make(fields, len(raw))
 	for k, v := range raw {

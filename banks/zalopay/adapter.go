@@ -14,6 +14,8 @@ import (
 	"github.com/civicpay/civicpay/banks/breaker"
 	"github.com/civicpay/civicpay/banks/vietqr"
 	"github.com/civicpay/civicpay/banks/vnd"
+
+	"github.com/civicpay/civicpay/internal/strictjson"
 )
 
 // Name is the provider name used in routes, ledger accounts and callbacks.
@@ -173,14 +175,17 @@ func (a *Adapter) send(ctx context.Context, op, path string, form url.Values, ou
 		SubReturnCode int    `json:"sub_return_code"`
 		Message       string `json:"return_message"`
 	}
-	if json.Unmarshal(raw, &head) != nil || head.ReturnCode == nil {
+	if strictjson.Decode(raw, &head, strictjson.Options{}) != nil || head.ReturnCode == nil {
 		return fmt.Errorf("zalopay %s: answer is not a ZaloPay answer", op)
 	}
 	err = classify(op, *head.ReturnCode, head.SubReturnCode, head.Message)
 	if err != nil && !(statuses && errors.Is(err, breaker.ErrRejected)) {
 		return err
 	}
-	return json.Unmarshal(raw, out)
+	if err := strictjson.Decode(raw, out, strictjson.Options{}); err != nil {
+		return fmt.Errorf("zalopay %s: %w", op, err)
+	}
+	return nil
 }
 
 // Query asks ZaloPay for an order's status. orderID is our order id, or

@@ -1,15 +1,15 @@
 package zalopay
 
 import (
-	"bytes"
 	"encoding/json"
 	"github.com/civicpay/civicpay/banks"
-	"io"
 	"time"
 
 	"github.com/shopspring/decimal"
 
 	"github.com/civicpay/civicpay/banks/vnd"
+
+	"github.com/civicpay/civicpay/internal/strictjson"
 )
 
 // Callback types.
@@ -84,13 +84,8 @@ func ParseCallback(key2 string, body []byte) (Callback, error) {
 }
 
 func decode(b []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(v); err != nil {
-		return malformed("body", err.Error())
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return malformed("body", "data after the JSON object")
+	if err := strictjson.Decode(b, v, strictjson.Options{UseNumber: true}); err != nil {
+		return malformed("body", err.Error()) // a repeated key too: the mac may cover the other value
 	}
 	return nil
 }

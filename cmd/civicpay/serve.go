@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/gateway/app"
 	"github.com/civicpay/civicpay/gateway/config"
 	"github.com/civicpay/civicpay/gateway/demoportal"
@@ -60,7 +61,8 @@ func serve(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("CIVICPAY_ADDR %s: %w", cfg.Addr, err)
 	}
-	httpSrv := &http.Server{Handler: gw.Server.Echo, ReadHeaderTimeout: 10 * time.Second}
+	httpSrv := api.HTTPServer(gw.Server.Echo, api.Timeouts{ReadHeader: cfg.ReadHeaderTimeout, Read: cfg.ReadTimeout,
+		Write: cfg.WriteTimeout, Idle: cfg.IdleTimeout})
 	errc := make(chan error, 1)
 	go func() { errc <- httpSrv.Serve(ln) }()
 	log.Info("civicpay listening", "addr", ln.Addr().String(), "public_url", cfg.PublicURL)

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -34,9 +36,11 @@ func (s *Server) requireKey(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		if wait, ok := s.limits.allow(p.PortalID, p.RatePerMinute); !ok {
+		q, ok := s.limits.allow(p.PortalID, p.RatePerMinute, time.Now())
+		q.writeHeaders(c.Response().Header())
+		if !ok {
 			pr := problem.New(http.StatusTooManyRequests, "rate_limited", "too many requests for this portal; retry later")
-			pr.RetryAfter = int(wait.Seconds()) + 1
+			pr.RetryAfter = int(q.wait.Seconds()) + 1
 			return pr
 		}
 		c.Set(principalKey, p)
@@ -57,21 +61,53 @@ type limiters struct {
 	m  map[string]*rate.Limiter
 }
 
-func (l *limiters) allow(portal string, perMinute int) (time.Duration, bool) {
+// burst is a portal's bucket: ten seconds of its per-minute rate, and at
+// least 10 requests, so a page that fires a few calls at once is not refused.
+func burst(perMinute int) int { return max(perMinute/6, 10) }
+
+// quota is what a portal has left, for the RateLimit headers (IETF
+// draft-ietf-httpapi-ratelimit-headers): the bucket holds limit requests
+// and refills at perMinute/60 a second.
+type quota struct {
+	limit, remaining, perMinute int
+	reset, wait                 time.Duration
+}
+
+func (l *limiters) allow(portal string, perMinute int, now time.Time) (quota, bool) {
 	l.mu.Lock()
 	lim, ok := l.m[portal]
 	if !ok {
 		if l.m == nil {
 			l.m = map[string]*rate.Limiter{}
 		}
-		lim = rate.NewLimiter(rate.Limit(float64(perMinute)/60), max(perMinute/6, 10))
+		lim = rate.NewLimiter(rate.Limit(float64(perMinute)/60), burst(perMinute))
 		l.m[portal] = lim
 	}
 	l.mu.Unlock()
-	r := lim.Reserve()
-	if d := r.Delay(); d > 0 {
-		r.Cancel()
-		return d, false
+	q := quota{limit: lim.Burst(), perMinute: perMinute}
+	r := lim.ReserveN(now, 1)
+	allowed := true
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		q.wait, allowed = d, false
 	}
-	return 0, true
+	tokens := lim.TokensAt(now)
+	q.remaining = max(int(tokens), 0)
+	if missing := float64(q.limit) - tokens; missing > 0 {
+		q.reset = time.Duration(missing * 60 / float64(perMinute) * float64(time.Second))
+	}
+	return q, allowed
+}
+
+// writeHeaders tells the portal where it stands on every answer, so it can
+// pace itself instead of learning its rate from 429s: RateLimit-Policy is
+// the bucket (limit requests, refilled over w seconds), RateLimit-Limit and
+// RateLimit-Remaining what it holds and has left, RateLimit-Reset the
+// seconds until it is full again.
+func (q quota) writeHeaders(h http.Header) {
+	window := (q.limit*60 + q.perMinute - 1) / q.perMinute
+	h.Set("RateLimit-Policy", strconv.Itoa(q.limit)+";w="+strconv.Itoa(window))
+	h.Set("RateLimit-Limit", strconv.Itoa(q.limit))
+	h.Set("RateLimit-Remaining", strconv.Itoa(q.remaining))
+	h.Set("RateLimit-Reset", strconv.Itoa(int(math.Ceil(q.reset.Seconds()))))
 }

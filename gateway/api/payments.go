@@ -92,12 +92,12 @@ func (s *Server) idempotent(c echo.Context, canonicalBody []byte, required bool,
 
 func (s *Server) createPayment(c echo.Context) error {
 	var req payments.CreateRequest
-	canon, err := readJSON(c, &req)
+	canon, bad, err := readJSON(c, &req)
 	if err != nil {
 		return err
 	}
 	now := s.now()
-	if err := req.Validate(now); err != nil {
+	if err := joinInvalid(bad, req.Validate(now)); err != nil {
 		return err
 	}
 	k, err := idempotencyKey(c, canon, true)

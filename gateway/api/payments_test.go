@@ -121,7 +121,7 @@ func TestCreatePaymentRejectsBadInput(t *testing.T) {
 		{"below service minimum", `{"service":"XPVPHC-GT","reference":"12/QD-XPHC","amount":"1000","payer":{"name":"A","id_number":"001099012345"}}`, 422, "amount_out_of_bounds", ""},
 		{"fixed fee with other amount", `{"service":"GPLX-CAPDOI","reference":"HS-000123","amount":"1000","payer":{"name":"A","id_number":"001099012345"}}`, 422, "amount_mismatch", ""},
 		{"computed without quote", `{"service":"THUE-TNDN","reference":"12345678901","payer":{"name":"A","tax_code":"0101234567"}}`, 422, "invalid_request", "quote"},
-		{"unknown service", `{"service":"NOPE","reference":"HS-000123","payer":{"name":"A","id_number":"001099012345"}}`, 422, "invalid_request", "service"},
+		{"unknown service", `{"service":"NOPE","reference":"HS-000123","payer":{"name":"A","id_number":"001099012345"}}`, 404, "service_not_found", ""},
 		{"expiry too far", `{"service":"GPLX-CAPDOI","reference":"HS-000123","expires_at":"2099-01-01T00:00:00Z","payer":{"name":"A","id_number":"001099012345"}}`, 422, "invalid_request", "expires_at"},
 		{"expiry not a time", `{"service":"GPLX-CAPDOI","reference":"HS-000123","expires_at":"tomorrow","payer":{"name":"A","id_number":"001099012345"}}`, 422, "invalid_request", "expires_at"},
 		{"return url javascript", `{"service":"GPLX-CAPDOI","reference":"HS-000123","return_url":"javascript:alert(1)","payer":{"name":"A","id_number":"001099012345"}}`, 422, "invalid_request", "return_url"},

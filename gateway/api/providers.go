@@ -54,6 +54,9 @@ type feeView struct {
 }
 
 func (s *Server) listProviders(c echo.Context) error {
+	if err := noParams(c); err != nil {
+		return err
+	}
 	data := []providerView{}
 	if s.deps.Router != nil {
 		for _, h := range s.deps.Router.Health() {

@@ -51,12 +51,20 @@ func (s *Server) issueQR(c echo.Context) error {
 		return err
 	}
 	var req qrRequest
-	if _, err := readJSON(c, &req); err != nil {
+	_, bad, err := readJSON(c, &req)
+	if err != nil {
+		return err
+	}
+	var errs invalid.Errors
+	if req.Method == "" {
+		errs.Add("method", "required", "one of bank_qr, momo, zalopay, vnpay, any_wallet, any")
+	}
+	if err := joinInvalid(bad, errs.Err()); err != nil {
 		return err
 	}
 	method, err := routing.ParseMethod(req.Method)
 	if err != nil {
-		return invalid.Errors{{Name: "method", Code: "invalid", Detail: err.Error()}}
+		return err // invalid_method, as the table says
 	}
 	qr, err := s.deps.Router.Issue(c.Request().Context(), p.ID, method)
 	if err != nil {

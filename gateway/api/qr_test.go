@@ -193,7 +193,10 @@ func TestQRRefusals(t *testing.T) {
 	}{
 		{"no credentials", id, "", `{"method":"momo"}`, 401, "unauthenticated"},
 		{"another payment's token", id, otherToken, `{"method":"momo"}`, 404, "payment_not_found"},
-		{"unknown method", id, token, `{"method":"cash"}`, 422, "invalid_request"},
+		{"unknown method", id, token, `{"method":"cash"}`, 422, "invalid_method"},
+		{"missing method", id, token, `{}`, 422, "required"},
+		{"method not a string", id, token, `{"method":5}`, 422, "wrong_type"},
+		{"method twice", id, token, `{"method":"momo","Method":"bank_qr"}`, 422, "duplicate_field"},
 		{"unknown field", id, token, `{"method":"momo","amount":1}`, 422, "invalid_request"},
 		{"canceled payment", canceled, canceledToken, `{"method":"bank_qr"}`, 409, "payment_not_open"},
 		{"the only provider fails", other, otherToken, `{"method":"zalopay"}`, 503, "providers_unavailable"},

@@ -26,7 +26,7 @@ type refundRequest struct {
 // refund.succeeded or refund.failed event follows when the provider answers.
 func (s *Server) createRefund(c echo.Context) error {
 	var req refundRequest
-	canon, err := readJSON(c, &req)
+	canon, bad, err := readJSON(c, &req)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (s *Server) createRefund(c echo.Context) error {
 	if req.Reason != nil && !payments.PlainText(*req.Reason, 500) {
 		errs.Add("reason", "invalid", "at most 500 characters of plain text")
 	}
-	if err := errs.Err(); err != nil {
+	if err := joinInvalid(bad, errs.Err()); err != nil {
 		return err
 	}
 	amount, err := vnd.Parse(*req.Amount)

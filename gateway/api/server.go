@@ -95,11 +95,12 @@ func New(d Deps) *Server {
 	// the Authorization header; no cookies are ever used, so any origin may
 	// ask and credentials stay off.
 	e.Use(middleware.CORSWithConfig(middleware.CORSConfig{
-		AllowOrigins:  []string{"*"},
-		AllowMethods:  []string{http.MethodGet, http.MethodPost, http.MethodHead},
-		AllowHeaders:  []string{echo.HeaderAuthorization, echo.HeaderContentType, "Idempotency-Key", echo.HeaderXRequestID},
-		ExposeHeaders: []string{echo.HeaderXRequestID, "Idempotent-Replayed", "Retry-After", "Date"}, // Date: the widget's countdown runs on the gateway's clock
-		MaxAge:        600,
+		AllowOrigins: []string{"*"},
+		AllowMethods: []string{http.MethodGet, http.MethodPost, http.MethodHead},
+		AllowHeaders: []string{echo.HeaderAuthorization, echo.HeaderContentType, "Idempotency-Key", echo.HeaderXRequestID},
+		ExposeHeaders: []string{echo.HeaderXRequestID, "Idempotent-Replayed", "Retry-After", "Date", // Date: the widget's countdown runs on the gateway's clock
+			"RateLimit-Policy", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset"},
+		MaxAge: 600,
 	}))
 
 	e.GET("/healthz", s.healthz)

@@ -18,6 +18,11 @@ const (
 	streamHeartbeat = 15 * time.Second
 	streamPoll      = 3 * time.Second
 	streamMaxAge    = 30 * time.Minute
+	// streamWrite bounds each write of a stream served from its handler:
+	// the server's write deadline would end a stream that outlives it, and
+	// no deadline at all would let a client that stops reading hold the
+	// handler forever.
+	streamWrite = 10 * time.Second
 )
 
 // streamStatus is GET /v1/payments/{id}/stream?client_token=ct_…: Server-Sent
@@ -35,6 +40,10 @@ func (s *Server) streamStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// The server's read deadline would cancel the request's context once
+	// it passes (its background read fails); a GET has no body to wait for.
+	rc := http.NewResponseController(c.Response().Writer)
+	_ = rc.SetReadDeadline(time.Time{})
 	if s.adoptStream(c, id, p.Status) {
 		return nil
 	}
@@ -56,11 +65,11 @@ func (s *Server) streamStatus(c echo.Context) error {
 		}
 		last = status
 		data, _ := json.Marshal(map[string]string{"status": status})
+		_ = rc.SetWriteDeadline(time.Now().Add(streamWrite))
 		if _, err := fmt.Fprintf(w, "event: status\ndata: %s\n\n", data); err != nil {
 			return false
 		}
-		w.Flush()
-		return true
+		return rc.Flush() == nil
 	}
 	if !send(string(p.Status)) || final(p.Status) {
 		return nil
@@ -88,10 +97,10 @@ func (s *Server) streamStatus(c echo.Context) error {
 				return nil
 			}
 		case <-heartbeat.C:
-			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
+			_ = rc.SetWriteDeadline(time.Now().Add(streamWrite))
+			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil || rc.Flush() != nil {
 				return nil
 			}
-			w.Flush()
 		}
 	}
 }

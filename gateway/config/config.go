@@ -41,6 +41,11 @@ type Config struct {
 	// callbacks have not come (gateway/requery).
 	RequeryEvery time.Duration
 	RequeryAfter time.Duration
+	// HTTP server deadlines (see api.HTTPServer).
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
 	// Provider limits, each a default with per-provider overrides.
 	BreakerFailures       breaker.PerProvider[int]
 	BreakerOpen           breaker.PerProvider[time.Duration]
@@ -100,6 +105,10 @@ var Settings = []Setting{
 		c.ShutdownTimeout = d
 		return nil
 	}},
+	{"CIVICPAY_READ_HEADER_TIMEOUT", "read-header-timeout", "10s", "time a client has to send its request headers", durationSetting(func(c *Config, d time.Duration) { c.ReadHeaderTimeout = d })},
+	{"CIVICPAY_READ_TIMEOUT", "read-timeout", "30s", "time a client has to send its whole request, body included; a body that stops arriving is cut off (408)", durationSetting(func(c *Config, d time.Duration) { c.ReadTimeout = d })},
+	{"CIVICPAY_WRITE_TIMEOUT", "write-timeout", "60s", "time from the end of the request headers to the end of the response; status streams extend it write by write", durationSetting(func(c *Config, d time.Duration) { c.WriteTimeout = d })},
+	{"CIVICPAY_IDLE_TIMEOUT", "idle-timeout", "120s", "how long a keep-alive connection may wait for its next request", durationSetting(func(c *Config, d time.Duration) { c.IdleTimeout = d })},
 	{"CIVICPAY_DB_MAX_CONNS", "db-max-conns", "32", "size of the PostgreSQL connection pool", func(c *Config, v string) error {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 2 || n > 1000 {
@@ -161,6 +170,17 @@ func perProvider[T any](parse func(string) (T, error), set func(*Config, breaker
 			return fmt.Errorf("want a value and/or provider=value pairs: %w", err)
 		}
 		set(c, p)
+		return nil
+	}
+}
+
+func durationSetting(f func(*Config, time.Duration)) func(*Config, string) error {
+	return func(c *Config, v string) error {
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return errors.New("want a positive duration such as 30s")
+		}
+		f(c, d)
 		return nil
 	}
 }

@@ -33,6 +33,12 @@ func TestLoad(t *testing.T) {
 			}
 		}},
 		{name: "malformed names the variable", env: []string{"CIVICPAY_SHUTDOWN_TIMEOUT=soon"}, wantErr: "CIVICPAY_SHUTDOWN_TIMEOUT"},
+		{name: "server deadlines", env: []string{"CIVICPAY_READ_TIMEOUT=5s"}, args: []string{"--write-timeout", "2m"}, check: func(t *testing.T, c Config) {
+			if c.ReadTimeout != 5*time.Second || c.WriteTimeout != 2*time.Minute || c.ReadHeaderTimeout != 10*time.Second || c.IdleTimeout != 120*time.Second {
+				t.Fatalf("deadlines: %+v", c)
+			}
+		}},
+		{name: "zero deadline refused", env: []string{"CIVICPAY_IDLE_TIMEOUT=0s"}, wantErr: "CIVICPAY_IDLE_TIMEOUT"},
 		{name: "malformed addr", env: []string{"CIVICPAY_ADDR=8080"}, wantErr: "CIVICPAY_ADDR"},
 		{name: "unknown variable", env: []string{"CIVICPAY_ADRR=x"}, wantErr: "CIVICPAY_ADRR"},
 		{name: "bad public url", args: []string{"--public-url", "ftp://x"}, wantErr: "CIVICPAY_PUBLIC_URL"},

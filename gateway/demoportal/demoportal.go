@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/civicpay/civicpay/internal/strictjson"
 	"github.com/civicpay/civicpay/webhook"
 )
 
@@ -130,7 +131,8 @@ func (p *Portal) pay(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		Service string `json:"service"`
 	}
-	if err := json.NewDecoder(io.LimitReader(r.Body, 4096)).Decode(&in); err != nil || in.Service == "" {
+	raw, _ := io.ReadAll(io.LimitReader(r.Body, 4096))
+	if err := strictjson.Decode(raw, &in, strictjson.Options{DisallowUnknown: true}); err != nil || in.Service == "" {
 		http.Error(w, "choose a service", http.StatusBadRequest)
 		return
 	}
@@ -195,7 +197,7 @@ func (p *Portal) webhook(w http.ResponseWriter, r *http.Request) {
 	var evt struct {
 		ID, Type string
 	}
-	_ = json.Unmarshal(body, &evt)
+	_ = strictjson.Decode(body, &evt, strictjson.Options{})
 	p.mu.Lock()
 	p.recent = append([]string{time.Now().Format(time.TimeOnly) + " " + evt.Type + " " + evt.ID}, p.recent...)
 	if len(p.recent) > 50 {
@@ -248,7 +250,7 @@ func (p *Portal) call(ctx context.Context, method, path string, body any, idem s
 	if res.StatusCode >= 300 {
 		return fmt.Errorf("%s %s: %d %s", method, path, res.StatusCode, raw)
 	}
-	return json.Unmarshal(raw, out)
+	return strictjson.Decode(raw, out, strictjson.Options{})
 }
 
 func randHex(n int) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,7 +47,7 @@ func prepare(ctx context.Context, tx pg.Querier, who portals.Principal, r Create
 		return Payment{}, errs
 	}
 	if errors.Is(lookup.Err, catalog.ErrUnknownService) {
-		return Payment{}, invalid.Errors{{Name: "service", Code: "unknown_service", Detail: "no service " + r.Service + " in GET /v1/services"}}
+		return Payment{}, fmt.Errorf("%w: %s is not in GET /v1/services", catalog.ErrUnknownService, r.Service)
 	}
 	if lookup.Err != nil {
 		return Payment{}, lookup.Err

@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/civicpay/civicpay/gateway/catalog"
 	"github.com/civicpay/civicpay/gateway/idempotency"
-	"github.com/civicpay/civicpay/gateway/invalid"
 	"github.com/civicpay/civicpay/gateway/portals"
 )
 
@@ -70,8 +70,7 @@ func TestCreatorGroupsAndKeepsIdempotency(t *testing.T) {
 		!errors.Is(reused[0], idempotency.ErrKeyReused) && !errors.Is(reused[1], idempotency.ErrKeyReused) {
 		t.Errorf("one key, two bodies: %v, %v", reused[0], reused[1])
 	}
-	var bad invalid.Errors
-	if !errors.As(errs[32], &bad) || bad[0].Code != "unknown_service" {
+	if !errors.Is(errs[32], catalog.ErrUnknownService) {
 		t.Errorf("unknown service: %v", errs[32])
 	}
 	var payments, keys int

@@ -1,17 +1,17 @@
 package quotes
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
+
+	"github.com/civicpay/civicpay/internal/strictjson"
 )
 
 // Input names, as the API spells them inside "inputs".
@@ -110,7 +110,7 @@ func parseBody(body []byte, req *Request, errs *FieldErrors) error {
 		default:
 			errs.add(fieldName(key), CodeUnknownField, "is not a known field")
 		}
-	}, errs, "")
+	}, errs, "", true)
 }
 
 func parseInputs(raw json.RawMessage, errs *FieldErrors) map[string]string {
@@ -122,43 +122,43 @@ func parseInputs(raw json.RawMessage, errs *FieldErrors) map[string]string {
 			return
 		}
 		in[key] = s
-	}, errs, "inputs.")
+	}, errs, "inputs.", false)
 	if err != nil {
 		errs.add("inputs", CodeInvalid, "must be an object of strings")
 	}
 	return in
 }
 
-// walkObject calls fn for each member of the JSON object in data, in order,
-// reporting repeated keys instead of letting the last one win silently.
-func walkObject(data []byte, fn func(string, json.RawMessage), errs *FieldErrors, prefix string) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+// walkObject calls fn for each member of the JSON object in data, in key
+// order. The shared strict decoder finds repeated keys at every depth, so
+// the outermost call (top) reports them all and the nested calls do not
+// report them again.
+func walkObject(data []byte, fn func(string, json.RawMessage), errs *FieldErrors, prefix string, top bool) error {
+	var m map[string]json.RawMessage
+	err := strictjson.Decode(data, &m, strictjson.Options{})
+	var fe strictjson.FieldErrors
+	switch {
+	case errors.As(err, &fe):
+		for _, f := range fe {
+			if f.Kind != strictjson.KindDuplicate {
+				return errors.New("expected an object")
+			}
+			if top {
+				errs.add(fieldName(prefix+f.Path), CodeDuplicateField, "appears more than once")
+			}
+		}
+	case err != nil:
+		return err
+	case m == nil:
 		return errors.New("expected an object")
 	}
-	seen := map[string]bool{}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return err
-		}
-		key, _ := t.(string)
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
-			return err
-		}
-		if seen[key] {
-			errs.add(fieldName(prefix+key), CodeDuplicateField, "appears more than once")
-			continue
-		}
-		seen[key] = true
-		fn(key, raw)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	if _, err := dec.Token(); err != nil {
-		return err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return errors.New("unexpected data after the object")
+	sort.Strings(keys)
+	for _, k := range keys {
+		fn(k, m[k])
 	}
 	return nil
 }

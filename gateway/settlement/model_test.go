@@ -136,10 +136,11 @@ func (m *model) callback() banks.Callback {
 func (m *model) settle(cbs ...banks.Callback) {
 	var wg sync.WaitGroup
 	for _, cb := range cbs {
+		settler := m.settlers[m.rnd.IntN(2)] // drawn here: the seed decides, not the scheduler
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if _, err := m.settlers[m.rnd.IntN(2)].Settle(context.Background(), cb); err != nil {
+			if _, err := settler.Settle(context.Background(), cb); err != nil {
 				m.t.Errorf("settle %s %s: %v", cb.Provider, cb.TxnID, err)
 			}
 		}()

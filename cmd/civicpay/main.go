@@ -20,6 +20,7 @@ commands:
   migrate          apply pending database migrations
   seed --demo      load demo agencies, services and a demo portal (prints its test key)
   reconcile FILE   reconcile a provider's daily transaction report (CSV) with the ledger
+  receipts keygen FILE  write a new Ed25519 receipt signing key (PEM) and print its key id
   devdb up|stop|url  start, stop or locate the private PostgreSQL cluster in .data/
 `
 
@@ -49,6 +50,8 @@ func run(ctx context.Context, args []string) error {
 		return devdbCmd(ctx, rest)
 	case "reconcile":
 		return reconcileCmd(ctx, rest)
+	case "receipts":
+		return receiptsCmd(rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -132,9 +132,10 @@ func (m *model) settle(cbs ...banks.Callback) {
 	var wg sync.WaitGroup
 	for _, cb := range cbs {
 		wg.Add(1)
+		s := m.settlers[m.rnd.IntN(2)] // drawn here: the generator is not safe for the goroutines
 		go func() {
 			defer wg.Done()
-			if _, err := m.settlers[m.rnd.IntN(2)].Settle(context.Background(), cb); err != nil {
+			if _, err := s.Settle(context.Background(), cb); err != nil {
 				m.t.Errorf("settle %s %s: %v", cb.Provider, cb.TxnID, err)
 			}
 		}()

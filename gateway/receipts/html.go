@@ -103,7 +103,7 @@ func VerifyPage(found []Receipt, keys []PublicKey) ([]byte, error) {
 			return nil, err
 		}
 		if err := Check(keys, r); err != nil {
-			d.Err = err.Error()
+			d.Err = "Chữ ký điện tử không khớp với nội dung: biên lai đã bị sửa đổi, hoặc không do cổng thanh toán này phát hành (" + err.Error() + ")."
 		}
 		items = append(items, d)
 	}

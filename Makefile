@@ -23,6 +23,7 @@ db: build
 	@if [ -z "$$DATABASE_URL" ]; then $(CIVICPAY) devdb up; else echo "using DATABASE_URL"; fi
 
 run: db
+	@test -f .data/receipt_key || $(CIVICPAY) receipts keygen .data/receipt_key
 	@$(CIVICPAY) migrate
 	@$(CIVICPAY) seed --demo --if-empty --webhook-url http://$(ADDR)/demo/webhooks
 	@./scripts/run.sh "$(CIVICPAY)" "$(BANKSIM)" "$(ADDR)" "$(SIM_ADDR)"

@@ -8,6 +8,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT INT TERM
 
 export CIVICPAY_PUBLIC_URL="${CIVICPAY_PUBLIC_URL:-http://$addr}"
+# Receipts are signed with the key make run generated (civicpay receipts keygen).
+export CIVICPAY_RECEIPT_KEY_FILE="${CIVICPAY_RECEIPT_KEY_FILE:-.data/receipt_key}"
 # The demo portal page needs its own secret key, which only the seed saw.
 if [ -z "${CIVICPAY_DEMO_KEY:-}" ] && [ -f .data/demo_key ]; then
   export CIVICPAY_DEMO_KEY="$(cat .data/demo_key)"

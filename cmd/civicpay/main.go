@@ -21,6 +21,7 @@ commands:
   seed --demo      load demo agencies, services and a demo portal (prints its test key)
   reconcile FILE   reconcile a provider's daily transaction report (CSV) with the ledger
   refunds complete|fail REFUND_ID   record how a manual refund ended (civicpay refunds --help)
+  receipts keygen FILE  write a new Ed25519 receipt signing key (PEM) and print its key id
   devdb up|stop|url  start, stop or locate the private PostgreSQL cluster in .data/
 `
 
@@ -52,6 +53,8 @@ func run(ctx context.Context, args []string) error {
 		return reconcileCmd(ctx, rest)
 	case "refunds":
 		return refundsCmd(ctx, rest, os.Stdout)
+	case "receipts":
+		return receiptsCmd(rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

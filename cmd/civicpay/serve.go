@@ -17,6 +17,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/config"
 	"github.com/civicpay/civicpay/gateway/demoportal"
 	"github.com/civicpay/civicpay/gateway/providers"
+	"github.com/civicpay/civicpay/gateway/receipts"
 	"github.com/civicpay/civicpay/internal/logbuf"
 )
 
@@ -42,8 +43,15 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer pool.Close()
 	set := providers.FromConfig(cfg, pool, log)
+	var signer *receipts.Signer // nil: an ephemeral key (receipts.NewIssuer warns)
+	if cfg.ReceiptKeyFile != "" {
+		if signer, err = receipts.LoadKeyFile(cfg.ReceiptKeyFile); err != nil {
+			return fmt.Errorf("CIVICPAY_RECEIPT_KEY_FILE: %w", err)
+		}
+	}
 	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers,
-		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust, RequeryEvery: cfg.RequeryEvery, RequeryAfter: cfg.RequeryAfter})
+		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust, RequeryEvery: cfg.RequeryEvery, RequeryAfter: cfg.RequeryAfter,
+		ReceiptSigner: signer})
 	if err != nil {
 		return err
 	}

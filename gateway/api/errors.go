@@ -16,6 +16,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/portals"
 	"github.com/civicpay/civicpay/gateway/problem"
 	"github.com/civicpay/civicpay/gateway/quotes"
+	"github.com/civicpay/civicpay/gateway/receipts"
 	"github.com/civicpay/civicpay/gateway/refunds"
 	"github.com/civicpay/civicpay/gateway/routing"
 )
@@ -51,6 +52,7 @@ var problems = []problemRow{
 	{routing.ErrMethodUnavailable, http.StatusUnprocessableEntity, "method_not_available"},
 	{routing.ErrNotOpen, http.StatusConflict, "payment_not_open"},
 	{routing.ErrUnavailable, http.StatusServiceUnavailable, "providers_unavailable"},
+	{receipts.ErrNotFound, http.StatusNotFound, "receipt_not_found"},
 	{pg.ErrRetry, http.StatusServiceUnavailable, "contention"},
 	{context.DeadlineExceeded, http.StatusServiceUnavailable, "timeout"},
 }

@@ -117,6 +117,7 @@ func New(d Deps) *Server {
 	s.routesRefunds()
 	s.routesProviders()
 	s.routesDocs()
+	s.routesReceipts()
 	return s
 }
 

@@ -87,7 +87,7 @@ func TestWebhooksAreSignedRetriedAndRedelivered(t *testing.T) {
 	id := pay["id"].(string)
 	settle(t, g, id, "wh-1")
 	waitFor(t, "a failed attempt", func() bool {
-		return g.Count(t, `SELECT count(*) FROM events WHERE payment_id = $1 AND attempts > 0 AND delivery_status = 'pending'`, id) == 1
+		return g.Count(t, `SELECT count(*) FROM events WHERE payment_id = $1 AND type = 'payment.succeeded' AND attempts > 0 AND delivery_status = 'pending'`, id) == 1
 	})
 	if p.count() != 0 {
 		t.Fatal("delivered while the portal was down")
@@ -95,7 +95,7 @@ func TestWebhooksAreSignedRetriedAndRedelivered(t *testing.T) {
 
 	// It comes back; a redelivery (or River's own retry) brings the event, once.
 	p.up.Store(true)
-	events := g.Do(t, "GET", "/v1/events?payment="+id, g.Portal.TestKey, nil).JSON(t)["data"].([]any)
+	events := g.Do(t, "GET", "/v1/events?type=payment.succeeded&payment="+id, g.Portal.TestKey, nil).JSON(t)["data"].([]any)
 	if len(events) != 1 {
 		t.Fatalf("events for the payment = %d", len(events))
 	}
@@ -108,7 +108,7 @@ func TestWebhooksAreSignedRetriedAndRedelivered(t *testing.T) {
 	}
 	waitFor(t, "delivery", func() bool { return p.count() >= 1 })
 	waitFor(t, "delivered status", func() bool {
-		return g.Count(t, `SELECT count(*) FROM events WHERE payment_id = $1 AND delivery_status = 'delivered'`, id) == 1
+		return g.Count(t, `SELECT count(*) FROM events WHERE payment_id = $1 AND type = 'payment.succeeded' AND delivery_status = 'delivered'`, id) == 1
 	})
 	if !strings.Contains(p.received[0], `"id":"`+evt["id"].(string)+`"`) || p.badSigs != 0 {
 		t.Fatalf("received %v, bad signatures %d", p.received, p.badSigs)
@@ -215,9 +215,11 @@ func TestWebhookSurvivesARestart(t *testing.T) {
 
 	second := gatewaytest.Attach(t, first.Pool) // a new process on the same database
 	second.StartWorkers(t)
-	waitFor(t, "delivery by the restarted gateway", func() bool { return p.count() == 1 })
+	// Two events: the payment's and its receipt's (gateway/receipts).
+	waitFor(t, "delivery by the restarted gateway", func() bool { return p.count() == 2 })
 	time.Sleep(500 * time.Millisecond) // would a second copy follow?
-	if p.count() != 1 || !strings.Contains(p.received[0], `"type":"payment.succeeded"`) {
+	all := strings.Join(p.received, "\n")
+	if p.count() != 2 || !strings.Contains(all, `"type":"payment.succeeded"`) || !strings.Contains(all, `"type":"receipt.issued"`) {
 		t.Fatalf("deliveries = %d: %v", p.count(), p.received)
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/maintenance"
 	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/payments"
+	"github.com/civicpay/civicpay/gateway/receipts"
 	"github.com/civicpay/civicpay/gateway/refunds"
 	"github.com/civicpay/civicpay/gateway/requery"
 	"github.com/civicpay/civicpay/gateway/settlement"
@@ -50,6 +51,9 @@ type Config struct {
 	// Provider finds a provider by name, for refunds; nil means refunds
 	// wait for a manual transfer.
 	Provider func(name string) (banks.Provider, bool)
+	// ReceiptSigner signs receipts; nil is an ephemeral key, with a
+	// warning (gateway/receipts.NewIssuer).
+	ReceiptSigner *receipts.Signer
 	// Adjust lets the caller add dependencies (providers, router) before
 	// the HTTP server is built.
 	Adjust func(*api.Deps)
@@ -64,9 +68,11 @@ type App struct {
 	Creator *payments.Creator
 	Hub     *stream.Hub
 	Outbox  *events.Outbox
-	cfg     Config
-	cancel  context.CancelFunc
-	done    chan struct{}
+	// Receipts issues receipts in the settler's transactions.
+	Receipts *receipts.Issuer
+	cfg      Config
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // New builds the gateway; Start runs its background parts.
@@ -142,7 +148,8 @@ func New(cfg Config) (*App, error) {
 		Final: func(s string) bool { return !payments.Status(s).Open() },
 	}
 	m := metrics.New()
-	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log, Metrics: m}
+	issuer := receipts.NewIssuer(cfg.ReceiptSigner, outbox, cfg.PublicURL, cfg.Log)
+	settler := &settlement.Settler{Pool: cfg.Pool, Outbox: outbox, Fees: cfg.Fees, Log: cfg.Log, Metrics: m, Receipts: issuer}
 	requeryWorker.Settler = settler
 	reader := &payments.Reader{Pool: cfg.Pool, Observe: func(n int) { m.ReadBatch.Observe(float64(n)) }}
 	creator := &payments.Creator{Pool: cfg.Pool, Observe: func(n int) { m.CreateBatch.Observe(float64(n)) }}
@@ -151,7 +158,8 @@ func New(cfg Config) (*App, error) {
 	if cfg.Adjust != nil {
 		cfg.Adjust(&deps)
 	}
-	return &App{Server: api.New(deps), River: rc, Settler: settler, Reader: reader, Creator: creator, Hub: hub, Outbox: outbox, cfg: cfg}, nil
+	return &App{Server: api.New(deps), River: rc, Settler: settler, Reader: reader, Creator: creator, Hub: hub, Outbox: outbox,
+		Receipts: issuer, cfg: cfg}, nil
 }
 
 // Start runs the settler, the payment reader and creator, the status hub
@@ -159,6 +167,9 @@ func New(cfg Config) (*App, error) {
 func (a *App) Start(ctx context.Context) error {
 	ctx, a.cancel = context.WithCancel(ctx)
 	a.done = make(chan struct{})
+	if err := a.Receipts.Register(ctx, a.cfg.Pool); err != nil {
+		a.cfg.Log.Warn("receipt key not published yet; the first receipt will publish it", "err", err)
+	}
 	if a.cfg.Workers {
 		if err := a.River.Start(ctx); err != nil {
 			a.cancel()

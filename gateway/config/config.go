@@ -53,6 +53,8 @@ type Config struct {
 	ProviderTimeout       breaker.PerProvider[time.Duration]
 	ProviderMaxConcurrent breaker.PerProvider[int]
 	ProviderFees          breaker.PerProvider[banks.Fee]
+	// ReceiptKeyFile is the PEM Ed25519 key receipts are signed with.
+	ReceiptKeyFile string
 }
 
 // Setting is one row of the table: an environment variable and its flag.
@@ -161,6 +163,10 @@ var Settings = []Setting{
 	{"CIVICPAY_PROVIDER_TIMEOUT", "provider-timeout", "8s", "deadline of each try of a provider call", perProvider(breaker.PositiveDuration, func(c *Config, p breaker.PerProvider[time.Duration]) { c.ProviderTimeout = p })},
 	{"CIVICPAY_PROVIDER_MAX_CONCURRENT", "provider-max-concurrent", "32", "calls in flight per provider; one more fails fast as if the breaker were open", perProvider(breaker.PositiveInt, func(c *Config, p breaker.PerProvider[int]) { c.ProviderMaxConcurrent = p })},
 	{"CIVICPAY_PROVIDER_FEES", "provider-fees", "vietqr=0%,momo=1.1%,zalopay=1.3%,vnpay=1.1%+1100", "each provider's fee, percent+fixed đồng, for routing and the ledger", perProvider(banks.ParseFee, func(c *Config, p breaker.PerProvider[banks.Fee]) { c.ProviderFees = p })},
+	{"CIVICPAY_RECEIPT_KEY_FILE", "receipt-key-file", "", "PEM Ed25519 private key that signs receipts ('civicpay receipts keygen FILE' makes one; make run uses .data/receipt_key); empty: an ephemeral key, with a warning", func(c *Config, v string) error {
+		c.ReceiptKeyFile = v
+		return nil
+	}},
 }
 
 func perProvider[T any](parse func(string) (T, error), set func(*Config, breaker.PerProvider[T])) func(*Config, string) error {

@@ -87,8 +87,15 @@ func Seed(ctx context.Context, db pg.Querier, webhookURL string) (Seeded, error)
 			fmt.Sprintf("7111%s%06d", p.code, 1), accountName("Kho bac Nha nuoc "+p.name)); err != nil {
 			return Seeded{}, err
 		}
+		// Receipts print the collecting agency's address and tax code; these are made up.
+		if err := setReceiptDetails(ctx, db, code, "Số "+fmt.Sprint(i+1)+" đường Demo, "+p.name, fmt.Sprintf("01%02d%06d", i, 1)); err != nil {
+			return Seeded{}, err
+		}
 	}
 	if err := upsertAgency(ctx, db, "BHXH-VN", "Bảo hiểm xã hội Việt Nam (demo)", "", "970418", "BIDV", "12010000999999", "BAO HIEM XA HOI VIET NAM"); err != nil {
+		return Seeded{}, err
+	}
+	if err := setReceiptDetails(ctx, db, "BHXH-VN", "Số 7 đường Demo, Hà Nội", "0199000001"); err != nil {
 		return Seeded{}, err
 	}
 	codes = append(codes, "BHXH-VN")
@@ -114,6 +121,11 @@ func upsertAgency(ctx context.Context, db pg.Querier, code, name, province, bin,
 		INSERT INTO agencies (code, name, province_code, bank_bin, bank_name, account_number, account_name, demo)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, true) ON CONFLICT (code) DO NOTHING`,
 		code, name, prov, bin, bank, account, accountName)
+	return pg.Translate(err)
+}
+
+func setReceiptDetails(ctx context.Context, db pg.Querier, code, address, taxCode string) error {
+	_, err := db.Exec(ctx, `UPDATE agencies SET address = $2, tax_code = $3 WHERE code = $1 AND address IS NULL`, code, address, taxCode)
 	return pg.Translate(err)
 }
 

@@ -27,6 +27,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/payments"
 	"github.com/civicpay/civicpay/gateway/pg"
+	"github.com/civicpay/civicpay/gateway/receipts"
 	"github.com/civicpay/civicpay/internal/batch"
 )
 
@@ -63,6 +64,9 @@ type Settler struct {
 	// MaxDeclines is the declined attempt that fails the payment for good
 	// (DefaultMaxDeclines when zero).
 	MaxDeclines int
+	// Receipts, when set, issues the receipts of the payments a group
+	// settles, in its transaction (gateway/receipts).
+	Receipts *receipts.Issuer
 
 	seq atomic.Int64
 
@@ -234,6 +238,7 @@ func (s *Settler) exec(ctx context.Context, tx pgx.Tx, items []*request) ([]Resu
 		index[it.cb.Provider+"\x00"+it.cb.TxnID] = i
 	}
 	todo := items
+	var paid []string
 	for len(todo) > 0 {
 		deferred, moves, err := s.round(ctx, tx, todo, results, index)
 		if err != nil {
@@ -242,10 +247,22 @@ func (s *Settler) exec(ctx context.Context, tx pgx.Tx, items []*request) ([]Resu
 		if err := s.emit(ctx, tx, moves); err != nil {
 			return nil, err
 		}
+		for _, m := range moves {
+			if m.event == events.PaymentSucceeded {
+				paid = append(paid, m.paymentID)
+			}
+		}
 		if len(deferred) == len(todo) {
 			return nil, fmt.Errorf("settlement: no callback of %d could act", len(todo))
 		}
 		todo = deferred
+	}
+	// Once for the whole group, after every round: its receipt counters
+	// are then locked once, in one fixed order.
+	if s.Receipts != nil {
+		if _, err := s.Receipts.IssueFor(ctx, tx, paid); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.replayDuplicates(ctx, tx, items, results); err != nil {
 		return nil, fmt.Errorf("replay: %w", err)

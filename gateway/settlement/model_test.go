@@ -67,7 +67,11 @@ type model struct {
 
 func newModel(t *testing.T, seed uint64) *model {
 	f := newFixture(t)
-	m := &model{t: t, f: f, settlers: [2]*settlement.Settler{f.settler, newSettler(t, f.g)},
+	// Both settlers issue receipts, as the gateway's do.
+	f.settler.Receipts = f.g.App.Receipts
+	other := newSettler(t, f.g)
+	other.Receipts = f.g.App.Receipts
+	m := &model{t: t, f: f, settlers: [2]*settlement.Settler{f.settler, other},
 		rnd: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), codes: map[string]string{}, money: map[string]decimal.Decimal{}}
 	f.g.Pool.QueryRow(context.Background(), `SELECT account_number FROM agencies WHERE code = 'KBNN-HN'`).Scan(&m.account)
 	for i := range 10 {
@@ -252,6 +256,13 @@ func (m *model) check() error {
 			SELECT count(*) FROM payments p
 			WHERE (SELECT count(*) FROM events e WHERE e.payment_id = p.id AND e.type = 'payment.succeeded')
 			   <> CASE WHEN p.status IN ('succeeded', 'refunded', 'partially_refunded') THEN 1 ELSE 0 END`},
+		{"one receipt per paid payment, numbered without a gap", `
+			SELECT (SELECT count(*) FROM payments p
+			        WHERE (p.status IN ('succeeded', 'refunded', 'partially_refunded'))
+			           <> EXISTS (SELECT 1 FROM receipts r WHERE r.payment_id = p.id))
+			     + (SELECT count(*) FROM receipt_counters c
+			        WHERE c.last <> (SELECT count(*) FROM receipts r WHERE (r.agency_code, r.series, r.year) = (c.agency_code, c.series, c.year))
+			           OR c.last <> coalesce((SELECT max(number) FROM receipts r WHERE (r.agency_code, r.series, r.year) = (c.agency_code, c.series, c.year)), 0))`},
 		{"no closing event twice", `
 			SELECT count(*) FROM (SELECT 1 FROM events WHERE type IN ('payment.failed', 'payment.expired', 'payment.canceled')
 			GROUP BY payment_id, type HAVING count(*) > 1) x`},

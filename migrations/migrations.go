@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"sort"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -80,8 +81,28 @@ func migrator(ctx context.Context, conn *pgx.Conn) (*migrate.Migrator, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := m.LoadMigrations(files); err != nil {
+	if err := appendAll(m); err != nil {
 		return nil, err
 	}
 	return m, nil
+}
+
+// appendAll adds every file in name order. tern's own LoadMigrations refuses
+// a gap in the numbering, and branches developed in parallel each own a
+// number (009 may land before 006), so the version is the file's position.
+// The files use no tern templates.
+func appendAll(m *migrate.Migrator) error {
+	names, err := fs.Glob(files, "*.sql")
+	if err != nil {
+		return err
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		body, err := fs.ReadFile(files, name)
+		if err != nil {
+			return err
+		}
+		m.AppendMigration(name, string(body), "")
+	}
+	return nil
 }

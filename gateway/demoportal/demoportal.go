@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/civicpay/civicpay/gateway/demo"
 	"github.com/civicpay/civicpay/gateway/webhooks"
 )
 
@@ -119,7 +120,7 @@ func sample(s service) (amount string, quote map[string]any, ref string, payer m
 		due := time.Now().AddDate(0, -2, 0).Format("2006-01-02")
 		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"overdue_amount": "12500000", "due_date": due}}
 	case s.ComputedRule == "social_insurance":
-		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"salary_fund": "25000000", "employees": "2", "period": time.Now().Format("2006-01"), "region": "1"}}
+		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"si_unit": demo.SIUnit, "period": time.Now().Format("2006-01")}}
 	}
 	return amount, quote, ref, payer
 }

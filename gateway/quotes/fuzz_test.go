@@ -33,7 +33,7 @@ func FuzzParseRequest(f *testing.F) {
 }
 
 func checkPriced(t *testing.T, svc catalog.Service, in map[string]string) {
-	_, lines, err := price(svc, in, testNow, seededTables)
+	_, lines, err := price(svc, in, testNow, seededPayroll)
 	if err != nil {
 		var fe *FieldErrors
 		if !errors.As(err, &fe) || len(*fe) == 0 {

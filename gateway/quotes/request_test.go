@@ -91,13 +91,6 @@ var (
 
 func ptr(d decimal.Decimal) *decimal.Decimal { return &d }
 
-func seededTables(period Date, region int) ([]Rate, []Cap, error) {
-	if period.Before(Date{2024, time.July, 1}) {
-		return seededRates(), nil, nil
-	}
-	return seededRates(), seededCaps(region), nil
-}
-
 func TestPrice(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -111,13 +104,15 @@ func TestPrice(t *testing.T) {
 		{"declared at min", declaredSvc, map[string]string{"amount": "50000"}, RulePayerDeclared, []string{"50000"}},
 		{"declared at max", declaredSvc, map[string]string{"amount": "75000000"}, RulePayerDeclared, []string{"75000000"}},
 		{"tax", taxSvc, map[string]string{"overdue_amount": "125000000", "due_date": "2026-07-30", "payment_date": "2026-11-23"}, RuleTaxLateInterest, []string{"125000000", "4312500"}},
-		{"social insurance", siSvc, map[string]string{"salary_fund": "250000000", "employees": "10", "period": "2026-11", "region": "1"}, RuleSocialInsurance,
-			[]string{"42500000", "1250000", "7500000", "2500000", "20000000", "3750000", "2500000"}},
+		// Per-employee caps: SI/OA/HI base 46.8M + 5M = 51.8M, UI base 99.2M + 5M = 104.2M
+		// (the old fund-wide cap charged SI on 93.6M).
+		{"social insurance", siSvc, map[string]string{"si_unit": testUnit, "period": "2026-11"}, RuleSocialInsurance,
+			[]string{"8806000", "259000", "1554000", "1042000", "4144000", "777000", "1042000"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rule, lines, err := price(tt.svc, tt.in, testNow, seededTables)
+			rule, lines, err := price(tt.svc, tt.in, testNow, seededPayroll)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +127,7 @@ func TestPriceRejectsAmountSpellings(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"", "0", "-0", "00", "-1", "+1", "1e9", "1E3", "1000.5", "1000.0", "0125000", " 125000", "125000 ",
 		"1,000,000", "1_000", "0x10", "١٢٣٤٥٦", "１２３４５６", "1000000000000000", "99999999999999999999", "NaN", "Infinity"} {
-		_, _, err := price(declaredSvc, map[string]string{"amount": s}, testNow, seededTables)
+		_, _, err := price(declaredSvc, map[string]string{"amount": s}, testNow, seededPayroll)
 		var fe *FieldErrors
 		if !errors.As(err, &fe) || len(*fe) != 1 || (*fe)[0].Field != "inputs.amount" {
 			t.Errorf("amount %q: err = %v", s, err)
@@ -154,7 +149,7 @@ func TestPriceRejects(t *testing.T) {
 		return m
 	}
 	si := func(kv ...string) map[string]string {
-		m := map[string]string{"salary_fund": "250000000", "employees": "10", "period": "2026-11", "region": "1"}
+		m := map[string]string{"si_unit": testUnit, "period": "2026-11"}
 		for i := 0; i < len(kv); i += 2 {
 			m[kv[i]] = kv[i+1]
 		}
@@ -178,18 +173,14 @@ func TestPriceRejects(t *testing.T) {
 		{"tax amount zero", taxSvc, tax("overdue_amount", "0"), []string{"inputs.overdue_amount=invalid_amount"}},
 		{"si future period", siSvc, si("period", "2026-12"), []string{"inputs.period=out_of_range"}},
 		{"si bad month", siSvc, si("period", "2026-13"), []string{"inputs.period=invalid_date"}},
-		{"si region 0", siSvc, si("region", "0"), []string{"inputs.region=out_of_range"}},
-		{"si region 5", siSvc, si("region", "5"), []string{"inputs.region=out_of_range"}},
-		{"si employees leading zero", siSvc, si("employees", "010"), []string{"inputs.employees=out_of_range"}},
-		{"si employees zero", siSvc, si("employees", "0"), []string{"inputs.employees=out_of_range"}},
-		{"si employees too many", siSvc, si("employees", "1000001"), []string{"inputs.employees=out_of_range"}},
-		{"si salary not whole", siSvc, si("salary_fund", "250000000.00"), []string{"inputs.salary_fund=invalid_amount"}},
-		{"si period without caps", siSvc, si("period", "2024-06"), []string{"inputs.period=unsupported_period"}},
+		{"si unknown unit", siSvc, si("si_unit", "siu_other"), []string{"inputs.si_unit=not_found"}},
+		{"si old inputs", siSvc, si("salary_fund", "250000000"), []string{"inputs.salary_fund=unknown_field"}},
+		{"si period without declaration", siSvc, si("period", "2024-06"), []string{"inputs.period=unsupported_period"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rule, lines, err := price(tt.svc, tt.in, testNow, seededTables)
+			rule, lines, err := price(tt.svc, tt.in, testNow, seededPayroll)
 			if rule != "" || lines != nil {
 				t.Fatalf("rule %q lines %v alongside an error", rule, lines)
 			}
@@ -206,7 +197,7 @@ func TestPriceMisconfiguredService(t *testing.T) {
 		{Code: "A3", AmountRule: catalog.RuleComputed, ComputedRule: "lottery"}:   nil,
 		{Code: "A4", AmountRule: catalog.RuleFixed, FixedAmount: ptr(dec("0.5"))}: nil,
 	} {
-		_, _, err := price(*svc, in, testNow, seededTables)
+		_, _, err := price(*svc, in, testNow, seededPayroll)
 		var fe *FieldErrors
 		if err == nil || errors.As(err, &fe) {
 			t.Errorf("%s: err = %v, want a configuration error", svc.Code, err)

@@ -45,7 +45,7 @@ func TestQuotesPriceComputedPayments(t *testing.T) {
 	// 46.8M + 5M = 51.8M (30 % = 15,540,000), UI on 99.2M + 5M = 104.2M
 	// (2 % = 2,084,000): 17,624,000 in seven lines. The fund-wide cap this
 	// replaced charged SI on 2 × 46.8M and quoted 30,180,000.
-	unit := g.Do(t, "POST", "/v1/si-units", key, `{"code":"TA0001","name":"Công ty A","service":"BHXH-BATBUOC","region":1,"first_month":"2024-11"}`)
+	unit := g.Do(t, "POST", "/v1/si-units", key, `{"code":"TA0001A","name":"Công ty A","tax_code":"0101234567","service":"BHXH-BATBUOC","region":1,"first_month":"2024-11"}`)
 	if unit.Status != 201 {
 		t.Fatalf("unit = %d %s", unit.Status, unit.Body)
 	}

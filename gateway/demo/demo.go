@@ -118,8 +118,8 @@ const SIUnit = "siu_demoUnit0000000000000001"
 func seedSIUnit(ctx context.Context, db pg.Querier, portalID string) error {
 	_, err := db.Exec(ctx, `
 		WITH u AS (
-		    INSERT INTO si_units (id, portal_id, livemode, code, name, service_code, region, oa_rate, first_month)
-		    VALUES ($1, $2, false, 'DEMO0001', 'Công ty TNHH Demo', 'BHXH-BATBUOC', 1, 0.005, '2024-07-01') RETURNING id),
+		    INSERT INTO si_units (id, portal_id, livemode, code, name, tax_code, service_code, region, oa_rate, first_month)
+		    VALUES ($1, $2, false, 'DE0001A', 'Công ty TNHH Demo', '0101234567', 'BHXH-BATBUOC', 1, 0.005, '2024-07-01') RETURNING id),
 		d AS (
 		    INSERT INTO si_declarations (id, unit_id, effective_from, employees)
 		    SELECT 'sid_demoDecl0000000000000001', id, '2024-07-01', 2 FROM u RETURNING id)

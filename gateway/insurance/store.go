@@ -34,7 +34,12 @@ var (
 	OAReduced  = decimal.RequireFromString("0.003")
 )
 
-var unitCodeRE = regexp.MustCompile(`^[A-Z0-9]{2,20}$`)
+var (
+	// unitCodeRE is the shape payments of kind insurance take as their
+	// reference (gateway/payments), e.g. TZ0123A.
+	unitCodeRE = regexp.MustCompile(`^[A-Z]{2}[0-9]{4}[A-Z0-9]{1,3}$`)
+	taxCodeRE  = regexp.MustCompile(`^[0-9]{10}(-[0-9]{3})?$`)
+)
 
 // Unit is an SI unit (mã đơn vị) a portal registered.
 type Unit struct {
@@ -43,6 +48,7 @@ type Unit struct {
 	Livemode   bool
 	Code       string
 	Name       string
+	TaxCode    string
 	Service    string
 	Region     int
 	OARate     decimal.Decimal
@@ -55,6 +61,7 @@ type Unit struct {
 type UnitInput struct {
 	Code       string `json:"code"`
 	Name       string `json:"name"`
+	TaxCode    string `json:"tax_code"`
 	Service    string `json:"service"`
 	Region     int    `json:"region"`
 	OARate     string `json:"occupational_accident_rate"`
@@ -64,12 +71,15 @@ type UnitInput struct {
 // Check validates every field at once.
 func (in UnitInput) Check() (Unit, error) {
 	var errs invalid.Errors
-	u := Unit{Code: in.Code, Name: strings.TrimSpace(in.Name), Service: in.Service, Region: in.Region}
+	u := Unit{Code: in.Code, Name: strings.TrimSpace(in.Name), TaxCode: in.TaxCode, Service: in.Service, Region: in.Region}
 	if !unitCodeRE.MatchString(in.Code) {
-		errs.Add("code", CodeInvalid, "must be the unit's VSS code: 2 to 20 capital letters or digits")
+		errs.Add("code", CodeInvalid, "must be the unit's VSS code such as TZ0123A")
 	}
-	if n := utf8.RuneCountInString(u.Name); n < 1 || n > 200 {
-		errs.Add("name", CodeRequired, "must be 1 to 200 characters")
+	if n := utf8.RuneCountInString(u.Name); n < 1 || n > 100 {
+		errs.Add("name", CodeRequired, "must be 1 to 100 characters")
+	}
+	if !taxCodeRE.MatchString(in.TaxCode) {
+		errs.Add("tax_code", CodeInvalid, "must be the unit's 10-digit tax code, optionally with a -NNN branch")
 	}
 	if in.Service == "" {
 		errs.Add("service", CodeRequired, "is required")
@@ -93,13 +103,13 @@ func (in UnitInput) Check() (Unit, error) {
 }
 
 const insertUnitSQL = `
-INSERT INTO si_units (id, portal_id, livemode, code, name, service_code, region, oa_rate, first_month)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING created_at`
+INSERT INTO si_units (id, portal_id, livemode, code, name, tax_code, service_code, region, oa_rate, first_month)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING created_at`
 
 // CreateUnit stores a checked unit.
 func CreateUnit(ctx context.Context, db pg.Querier, u Unit) (Unit, error) {
 	u.ID = ids.New("siu", 24)
-	err := db.QueryRow(ctx, insertUnitSQL, u.ID, u.PortalID, u.Livemode, u.Code, u.Name, u.Service, u.Region, u.OARate, u.FirstMonth.First()).Scan(&u.CreatedAt)
+	err := db.QueryRow(ctx, insertUnitSQL, u.ID, u.PortalID, u.Livemode, u.Code, u.Name, u.TaxCode, u.Service, u.Region, u.OARate, u.FirstMonth.First()).Scan(&u.CreatedAt)
 	if errors.Is(pg.Translate(err), pg.ErrConflict) {
 		return Unit{}, ErrUnitExists
 	}
@@ -110,12 +120,12 @@ func CreateUnit(ctx context.Context, db pg.Querier, u Unit) (Unit, error) {
 	return u, nil
 }
 
-const unitCols = `id, portal_id, livemode, code, name, service_code, region, oa_rate, first_month, created_at`
+const unitCols = `id, portal_id, livemode, code, name, tax_code, service_code, region, oa_rate, first_month, created_at`
 
 func scanUnit(row pgx.Row) (Unit, error) {
 	var u Unit
 	var first time.Time
-	err := row.Scan(&u.ID, &u.PortalID, &u.Livemode, &u.Code, &u.Name, &u.Service, &u.Region, &u.OARate, &first, &u.CreatedAt)
+	err := row.Scan(&u.ID, &u.PortalID, &u.Livemode, &u.Code, &u.Name, &u.TaxCode, &u.Service, &u.Region, &u.OARate, &first, &u.CreatedAt)
 	u.FirstMonth, u.CreatedAt = MonthOf(first.Year(), first.Month()), u.CreatedAt.UTC()
 	return u, err
 }

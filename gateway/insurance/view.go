@@ -14,7 +14,7 @@ func money(d decimal.Decimal) string { return d.StringFixed(0) }
 // MarshalJSON is the API view of a unit.
 func (u Unit) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{
-		"id": u.ID, "object": "si_unit", "code": u.Code, "name": u.Name, "service": u.Service,
+		"id": u.ID, "object": "si_unit", "code": u.Code, "name": u.Name, "tax_code": u.TaxCode, "service": u.Service,
 		"region": u.Region, "occupational_accident_rate": u.OARate.String(),
 		"first_month": u.FirstMonth.String(), "livemode": u.Livemode, "created_at": u.CreatedAt.Format(time.RFC3339),
 	})

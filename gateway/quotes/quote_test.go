@@ -29,8 +29,8 @@ INSERT INTO services (code, agency_code, kind, name_vi, name_en, amount_rule, fi
 INSERT INTO portals (id, name, webhook_secret) VALUES
     ('por_portalAAAA0001', 'Portal A', 'whsec_a'),
     ('por_portalBBBB0002', 'Portal B', 'whsec_b');
-INSERT INTO si_units (id, portal_id, livemode, code, name, service_code, region, oa_rate, first_month) VALUES
-    ('siu_testUnit000000000000001', 'por_portalAAAA0001', true, 'TA0001', 'Công ty A', 'BHXH-BATBUOC', 1, 0.005, '2024-07-01');
+INSERT INTO si_units (id, portal_id, livemode, code, name, tax_code, service_code, region, oa_rate, first_month) VALUES
+    ('siu_testUnit000000000000001', 'por_portalAAAA0001', true, 'TA0001A', 'Công ty A', '0101234567', 'BHXH-BATBUOC', 1, 0.005, '2024-07-01');
 INSERT INTO si_declarations (id, unit_id, effective_from, employees) VALUES
     ('sid_testDecl000000000000001', 'siu_testUnit000000000000001', '2024-07-01', 2);
 INSERT INTO si_employees (declaration_id, line, si_number, full_name, foreign_worker, salary, allowances, from_month) VALUES

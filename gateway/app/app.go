@@ -18,6 +18,7 @@ import (
 	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/gateway/events"
+	"github.com/civicpay/civicpay/gateway/insurance"
 	"github.com/civicpay/civicpay/gateway/maintenance"
 	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/payments"
@@ -44,6 +45,12 @@ type Config struct {
 	// RequeryEvery is how often overdue wallet orders are asked about
 	// (gateway/requery; default 1 min).
 	RequeryEvery time.Duration
+	// SIObligationsEvery is how often SI units' monthly obligations are
+	// made and their reminders sent (gateway/insurance; default 1 h), and
+	// SIDueSoonDays how many days before the due date obligation.due_soon
+	// is sent (default 5).
+	SIObligationsEvery time.Duration
+	SIDueSoonDays      int
 	// Provider finds a provider by name, for refunds; nil means refunds
 	// wait for a manual transfer.
 	Provider func(name string) (banks.Provider, bool)
@@ -77,6 +84,12 @@ func New(cfg Config) (*App, error) {
 	if cfg.RequeryEvery == 0 {
 		cfg.RequeryEvery = time.Minute
 	}
+	if cfg.SIObligationsEvery == 0 {
+		cfg.SIObligationsEvery = time.Hour
+	}
+	if cfg.SIDueSoonDays == 0 {
+		cfg.SIDueSoonDays = insurance.DefaultDueSoonDays
+	}
 	client := cfg.WebhookClient
 	if client == nil {
 		client = &http.Client{Timeout: 15 * time.Second}
@@ -94,6 +107,7 @@ func New(cfg Config) (*App, error) {
 	river.AddWorker(workers, &refunds.Worker{Pool: cfg.Pool, Outbox: outbox, Log: cfg.Log, Provider: lookup})
 	requeryWorker := &requery.Worker{Config: requery.Config{Pool: cfg.Pool, Log: cfg.Log, Provider: lookup}}
 	river.AddWorker(workers, requeryWorker)
+	river.AddWorker(workers, &insurance.Worker{Pool: cfg.Pool, Outbox: outbox, DueSoonDays: cfg.SIDueSoonDays, Log: cfg.Log})
 	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
 		Logger:  slog.New(atLeast{cfg.Log.Handler(), slog.LevelWarn}),
 		Workers: workers,
@@ -111,6 +125,9 @@ func New(cfg Config) (*App, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.RequeryEvery), func() (river.JobArgs, *river.InsertOpts) {
 				return requery.Args{}, nil
 			}, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.SIObligationsEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return insurance.ObligationsArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 		FetchCooldown:     50 * time.Millisecond,
 		FetchPollInterval: 500 * time.Millisecond,

@@ -72,3 +72,41 @@ func (p Priced) MarshalJSON() ([]byte, error) {
 	}
 	return json.Marshal(out)
 }
+
+// MarshalJSON is the API view of a statement: every obligation with what
+// was paid of it and the interest accrued, every payment with where it
+// went, and the balance, all in exact whole đồng.
+func (st Statement) MarshalJSON() ([]byte, error) {
+	obs := make([]map[string]any, len(st.Obligations))
+	principal, interest := decimal.Zero, decimal.Zero
+	for i, o := range st.Obligations {
+		status := "open"
+		switch {
+		case !o.Outstanding().IsPositive():
+			status = "paid"
+		case o.Due.Before(st.AsOf):
+			status = "overdue"
+		}
+		obs[i] = map[string]any{
+			"month": o.Month.String(), "due_date": o.Due.Format(time.DateOnly), "amount": money(o.Amount),
+			"principal_paid": money(o.PrincipalPaid), "interest": money(o.Interest), "interest_paid": money(o.InterestPaid),
+			"outstanding": money(o.Outstanding()), "days_overdue": o.DaysOverdue, "status": status,
+		}
+		principal = principal.Add(o.Amount.Sub(o.PrincipalPaid))
+		interest = interest.Add(o.Interest.Sub(o.InterestPaid))
+	}
+	pays := make([]map[string]any, len(st.Payments))
+	for i, p := range st.Payments {
+		allocs := make([]map[string]any, len(p.Allocations))
+		for j, a := range p.Allocations {
+			allocs[j] = map[string]any{"month": a.Month.String(), "principal": money(a.Principal), "interest": money(a.Interest)}
+		}
+		pays[i] = map[string]any{"payment": p.PaymentID, "paid_on": p.PaidOn.Format(time.DateOnly), "amount": money(p.Amount),
+			"allocations": allocs, "unallocated": money(p.Unallocated)}
+	}
+	return json.Marshal(map[string]any{
+		"object": "si_statement", "unit": st.UnitID, "as_of": st.AsOf.Format(time.DateOnly),
+		"obligations": obs, "payments": pays, "principal_outstanding": money(principal),
+		"interest_outstanding": money(interest), "credit": money(st.Credit), "balance": st.Balance.StringFixed(0),
+	})
+}

@@ -252,3 +252,27 @@ func taxLines(r *inputs, now time.Time) (Lines, error) {
 	}
 	return TaxLateInterest(overdue, due, paid)
 }
+
+// Store records lines another package priced (a social-insurance unit's
+// balance on a day) as a quote, so a payment charges exactly their total
+// through the same path as any computed service. The quote, and so the
+// payment, lasts until expires (the end of the day the balance was priced
+// for: interest grows daily), not TTL.
+func Store(ctx context.Context, db pg.Querier, portalID string, livemode bool, service, rule string, in map[string]string, lines Lines, expires, now time.Time) (Quote, error) {
+	if !lines.Total().IsPositive() || lines.Total().GreaterThan(MaxAmount) {
+		return Quote{}, fmt.Errorf("quotes: total %s is not payable", lines.Total())
+	}
+	q := newQuote(service, rule, in, lines, livemode, now)
+	if !now.Before(expires) {
+		return Quote{}, fmt.Errorf("quotes: expiry %s is not after %s", expires, now)
+	}
+	q.ExpiresAt = expires.UTC()
+	body, err := json.Marshal(q.Lines)
+	if err != nil {
+		return Quote{}, err
+	}
+	if _, err := db.Exec(ctx, insertSQL, q.ID, portalID, livemode, q.Service, q.Rule, q.Inputs, body, q.Total, q.ExpiresAt, q.CreatedAt); err != nil {
+		return Quote{}, pg.Translate(err)
+	}
+	return q, nil
+}

@@ -1,0 +1,108 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/civicpay/civicpay/gateway/api"
+	"github.com/civicpay/civicpay/internal/gatewaytest"
+)
+
+// payroll is n valid CSV rows with salaries from 5,000,000 to 104,000,000
+// (around both caps); bad maps a line number to a replacement row.
+func payroll(n int, bad map[int]string) string {
+	var b strings.Builder
+	b.WriteString("si_number,full_name,nationality,salary,allowances,from_month,to_month\n")
+	for i := range n {
+		if row, ok := bad[i+2]; ok {
+			b.WriteString(row + "\n")
+			continue
+		}
+		fmt.Fprintf(&b, "%010d,Nhân viên %d,VN,%d,0,2024-09,\n", 100000000+i, i, 5_000_000+(i%100)*1_000_000)
+	}
+	return b.String()
+}
+
+func errorFields(t *testing.T, res gatewaytest.Response) []string {
+	t.Helper()
+	var out []string
+	for _, e := range res.JSON(t)["errors"].([]any) {
+		m := e.(map[string]any)
+		out = append(out, m["field"].(string)+"="+m["code"].(string))
+	}
+	return out
+}
+
+// TestSIUnitDeclarationStatementAndBalancePayment drives the API on
+// 10 December 2024: a 10,000-employee upload with errors on scattered rows
+// stores nothing; a one-employee payroll (10,000,000 → 3,200,000 a month
+// from September) then owes, with September to November unpaid: late
+// days 70 + 39 + 9 = 118 × 960 = 113,280 of interest, 12,913,280 with
+// December's 3,200,000; on 20 December 80 + 49 + 19 = 148 days: 142,080.
+func TestSIUnitDeclarationStatementAndBalancePayment(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2024, time.December, 10, 12, 0, 0, 0, time.FixedZone("ICT", 7*3600))
+	g := gatewaytest.Start(t, func(d *api.Deps) { d.Now = func() time.Time { return now } })
+	key := g.Portal.TestKey
+	unit := g.Do(t, "POST", "/v1/si-units", key, `{"code":"TB0002A","name":"Công ty B","tax_code":"0107654321","service":"BHXH-BATBUOC","region":1,"first_month":"2024-09"}`)
+	if unit.Status != 201 {
+		t.Fatalf("unit = %d %s", unit.Status, unit.Body)
+	}
+	id := unit.JSON(t)["id"].(string)
+	if dup := g.Do(t, "POST", "/v1/si-units", key, `{"code":"TB0002A","name":"Công ty B","tax_code":"0107654321","service":"BHXH-BATBUOC","region":1,"first_month":"2024-09"}`); dup.Status != 409 {
+		t.Fatalf("duplicate unit = %d %s", dup.Status, dup.Body)
+	}
+	csvPost := func(body, query string) gatewaytest.Response {
+		return g.Do(t, "POST", "/v1/si-units/"+id+"/declarations?"+query, key, []byte(body), "Content-Type", "text/csv")
+	}
+
+	bad := payroll(10_000, map[int]string{
+		2:     "010000000,A,VN,5000000,0,2024-09,",         // 9 digits
+		5001:  "0100004999,B,VN,4000000,0,2024-09,",        // below region I's 4,960,000
+		9000:  "0100008998,C,VN,5000000,0,2024-09,2024-08", // leaves before joining
+		10001: "0100000001,D,VN,5000000,0,2024-09,",        // repeats line 3
+	})
+	res := csvPost(bad, "effective_from=2024-09")
+	want := []string{"lines[2].si_number=invalid", "lines[9000].to_month=invalid_month", "lines[10001].si_number=duplicate_si_number"}
+	if res.Status != 422 || !slices.Equal(errorFields(t, res), want) {
+		t.Fatalf("bad upload = %d %v", res.Status, errorFields(t, res))
+	}
+	// The floor needs the unit's region, so it is checked once the rows parse.
+	floor := payroll(10_000, map[int]string{5001: "0100004999,B,VN,4000000,0,2024-09,", 7777: "0100007775,E,VN,4959999,0,2024-09,"})
+	if res := csvPost(floor, "effective_from=2024-09"); res.Status != 422 ||
+		!slices.Equal(errorFields(t, res), []string{"lines[5001].salary=below_minimum_wage", "lines[7777].salary=below_minimum_wage"}) {
+		t.Fatalf("floor upload = %d %s", res.Status, res.Body)
+	}
+	if n := g.Count(t, `SELECT count(*) FROM si_declarations WHERE unit_id = $1`, id); n != 0 {
+		t.Fatalf("%d declarations stored from files with errors", n)
+	}
+
+	res = csvPost("si_number,full_name,nationality,salary,allowances,from_month,to_month\n0100000001,Nguyễn Văn A,VN,10000000,0,2024-09,\n", "effective_from=2024-09&by_employee=true")
+	if res.Status != 201 || res.JSON(t)["contributions"].(map[string]any)["total"] != "3200000" {
+		t.Fatalf("declaration = %d %s", res.Status, res.Body)
+	}
+
+	pay := g.Do(t, "POST", "/v1/si-units/"+id+"/payments", key, `{}`, "Idempotency-Key", "si-balance-1")
+	if pay.Status != 201 {
+		t.Fatalf("balance payment = %d %s", pay.Status, pay.Body)
+	}
+	p := pay.JSON(t)
+	if p["amount"] != "12913280" || p["expires_at"] != "2024-12-10T17:00:00Z" || p["reference"] != "TB0002A" {
+		t.Fatalf("balance payment = %s", pay.Body)
+	}
+	if n := g.Count(t, `SELECT count(*) FROM payments WHERE si_unit_id = $1`, id); n != 1 {
+		t.Fatalf("payments linked to the unit: %d", n)
+	}
+
+	st := g.Do(t, "GET", "/v1/si-units/"+id+"/statement?date=2024-12-20", key, nil)
+	if st.Status != 200 || st.JSON(t)["balance"] != "12942080" || st.JSON(t)["interest_outstanding"] != "142080" {
+		t.Fatalf("statement = %d %s", st.Status, st.Body)
+	}
+	if res := g.Do(t, "GET", "/v1/si-units/siu_nobody0000000000000000/statement", key, nil); res.Status != http.StatusNotFound {
+		t.Fatalf("unknown unit = %d", res.Status)
+	}
+}

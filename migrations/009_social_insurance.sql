@@ -122,3 +122,8 @@ CREATE TABLE si_payments (
     created_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX si_payments_unit ON si_payments (unit_id, paid_on);
+
+-- Household health-insurance renewals (card codes GD…) are priced by their own rule.
+ALTER TABLE services DROP CONSTRAINT services_computed_rule_check;
+ALTER TABLE services ADD CONSTRAINT services_computed_rule_check
+    CHECK (computed_rule IN ('tax_late_interest', 'social_insurance', 'household_health_insurance'));

@@ -106,3 +106,48 @@ func TestSIUnitDeclarationStatementAndBalancePayment(t *testing.T) {
 		t.Fatalf("unknown unit = %d", res.Status)
 	}
 }
+
+// BenchmarkDeclarationUpload10k: one 10,000-employee CSV upload over HTTP,
+// parsed, checked against the floor, stored (COPY) and its month priced.
+// The issue's bound is 2 s per upload.
+func BenchmarkDeclarationUpload10k(b *testing.B) {
+	g := gatewaytest.Start(b)
+	key := g.Portal.TestKey
+	unit := g.Do(b, "POST", "/v1/si-units", key, `{"code":"TC0003A","name":"Công ty C","tax_code":"0101112223","service":"BHXH-BATBUOC","region":1,"first_month":"2024-09"}`)
+	id := unit.JSON(b)["id"].(string)
+	body := []byte(payroll(10_000, nil))
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		res := g.Do(b, "POST", "/v1/si-units/"+id+"/declarations?effective_from=2024-09", key, body, "Content-Type", "text/csv")
+		if res.Status != 201 {
+			b.Fatalf("upload = %d %s", res.Status, res.Body)
+		}
+	}
+}
+
+// TestHouseholdRenewal: two members for 12 months on the base salary
+// 2,340,000 (in force since July 2024): 105,300 × 12 = 1,263,600 and
+// 73,710 × 12 = 884,520, 2,148,120 in all; the quote's lines name the
+// members and the payment charges its total under the card code.
+func TestHouseholdRenewal(t *testing.T) {
+	t.Parallel()
+	g := gatewaytest.Start(t)
+	key := g.Portal.TestKey
+	q := g.Do(t, "POST", "/v1/quotes", key, `{"service":"BHYT-HGD","inputs":{"months":"12",
+		"member_1":"GD4797931234567 Nguyễn Văn An","member_2":"GD4797931234568 Trần Thị Bình"}}`)
+	if q.Status != 201 || q.JSON(t)["total"] != "2148120" {
+		t.Fatalf("household quote = %d %s", q.Status, q.Body)
+	}
+	lines := q.JSON(t)["lines"].([]any)
+	if l := lines[1].(map[string]any); l["amount"] != "884520" || !strings.Contains(l["label"].(map[string]any)["vi"].(string), "Trần Thị Bình") {
+		t.Fatalf("second member's line = %v", l)
+	}
+	pay := g.Do(t, "POST", "/v1/payments", key, map[string]any{"service": "BHYT-HGD", "reference": "GD4797931234567", "quote": q.JSON(t)["id"],
+		"payer": map[string]any{"name": "Nguyễn Văn An", "tax_code": "8012345678"}}, "Idempotency-Key", "household-1")
+	if pay.Status != 201 || pay.JSON(t)["amount"] != "2148120" {
+		t.Fatalf("household payment = %d %s", pay.Status, pay.Body)
+	}
+	if bad := g.Do(t, "POST", "/v1/quotes", key, `{"service":"BHYT-HGD","inputs":{"months":"5","member_1":"HS4797931234567 An"}}`); bad.Status != 422 || len(errorFields(t, bad)) != 2 {
+		t.Fatalf("bad household quote = %d %s", bad.Status, bad.Body)
+	}
+}

@@ -59,6 +59,7 @@ var services = []service{
 	{code: "XPVPHC-GT", agency: "KBNN-HN", kind: "fine", vi: "Nộp phạt vi phạm hành chính giao thông", en: "Traffic fine", rule: "payer_declared", min: "50000", max: "75000000"},
 	{code: "THUE-TNDN", agency: "KBNN-HCM", kind: "tax", vi: "Thuế thu nhập doanh nghiệp (kèm tiền chậm nộp)", en: "Corporate income tax (with late-payment interest)", rule: "computed", computed: "tax_late_interest"},
 	{code: "BHXH-BATBUOC", agency: "BHXH-VN", kind: "insurance", vi: "Đóng BHXH, BHYT, BHTN bắt buộc", en: "Compulsory social, health and unemployment insurance", rule: "computed", computed: "social_insurance"},
+	{code: "BHYT-HGD", agency: "BHXH-VN", kind: "insurance", vi: "Gia hạn thẻ BHYT hộ gia đình", en: "Household health-insurance card renewal", rule: "computed", computed: "household_health_insurance"},
 }
 
 // Seeded is what the seed made that a human needs.

@@ -119,6 +119,9 @@ func sample(s service) (amount string, quote map[string]any, ref string, payer m
 	case s.ComputedRule == "tax_late_interest":
 		due := time.Now().AddDate(0, -2, 0).Format("2006-01-02")
 		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"overdue_amount": "12500000", "due_date": due}}
+	case s.ComputedRule == "household_health_insurance":
+		ref = "GD4797931234567"
+		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"months": "12", "member_1": "GD4797931234567 Nguyễn Văn An", "member_2": "GD4797931234568 Trần Thị Bình"}}
 	case s.ComputedRule == "social_insurance":
 		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"si_unit": demo.SIUnit, "period": time.Now().Format("2006-01")}}
 	}

@@ -196,3 +196,49 @@ func TestPriceInvariants(t *testing.T) {
 		}
 	}
 }
+
+// TestHousehold, by hand with the 2024 base salary 2,340,000: the first
+// member pays 4.5 % = 105,300 a month; the others 73,710 (70 %), 63,180
+// (60 %), 52,650 (50 %), 42,120 (40 %, also the sixth).
+func TestHousehold(t *testing.T) {
+	t.Parallel()
+	db := pgtest.New(t)
+	p, err := LoadParams(context.Background(), db, month("2024-11"), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	six := []Member{{"GD4797931234567", "A"}, {"GD4797931234568", "B"}, {"GD4797931234569", "C"},
+		{"GD4797931234570", "D"}, {"GD4797931234571", "E"}, {"GD4797931234572", "F"}}
+	tests := []struct {
+		members []Member
+		months  int
+		want    []string
+	}{
+		{six, 12, []string{"1263600", "884520", "758160", "631800", "505440", "505440"}},
+		{six[:2], 3, []string{"315900", "221130"}},
+		{six[:1], 6, []string{"631800"}},
+	}
+	for _, tt := range tests {
+		lines, err := Household(p, tt.members, tt.months)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]string, len(lines))
+		for i, l := range lines {
+			got[i] = l.Amount.String()
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%d members × %d months = %v, want %v", len(tt.members), tt.months, got, tt.want)
+		}
+	}
+	// Rounding once on the period: a reference level of 1,000,001 gives the
+	// first member 45,000.045 a month and 540,000.54 → 540,001 for 12
+	// months (rounding each month would give 540,000); the second (70 %)
+	// 378,000.378 → 378,000, the third (60 %) 324,000.324 → 324,000.
+	q := p
+	q.ReferenceLevel = dec("1000001")
+	lines, _ := Household(q, six[:3], 12)
+	if lines[0].Amount.String() != "540001" || lines[1].Amount.String() != "378000" || lines[2].Amount.String() != "324000" {
+		t.Fatalf("rounding: %v %v %v", lines[0].Amount, lines[1].Amount, lines[2].Amount)
+	}
+}

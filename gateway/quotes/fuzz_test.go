@@ -26,14 +26,14 @@ func FuzzParseRequest(f *testing.F) {
 			}
 			return
 		}
-		for _, svc := range []catalog.Service{fixedSvc, declaredSvc, taxSvc, siSvc} {
+		for _, svc := range []catalog.Service{fixedSvc, declaredSvc, taxSvc, siSvc, hhSvc} {
 			checkPriced(t, svc, req.Inputs)
 		}
 	})
 }
 
 func checkPriced(t *testing.T, svc catalog.Service, in map[string]string) {
-	_, lines, err := price(svc, in, testNow, seededPayroll)
+	_, lines, err := price(svc, in, testNow, seededTables)
 	if err != nil {
 		var fe *FieldErrors
 		if !errors.As(err, &fe) || len(*fe) == 0 {

@@ -30,6 +30,17 @@ var contributionCodes = []string{
 // two employees at 100,000,000 and 5,000,000 đ in region I.
 const testUnit = "siu_testUnit000000000000001"
 
+// seededTables are the test lookups.
+var seededTables = lookups{payroll: seededPayroll, params: seededParams}
+
+func seededParams(period Date) (insurance.Params, error) {
+	if period.Before(Date{2024, time.July, 1}) {
+		return insurance.Params{}, insurance.ErrNoParameters
+	}
+	return insurance.Params{Month: insurance.MonthOf(period.Y, period.M), ReferenceLevel: dec("2340000"),
+		Rates: map[string]decimal.Decimal{insurance.HouseholdRate: dec("0.045")}}, nil
+}
+
 // seededPayroll prices testUnit with the values in force from 2024-07-01
 // (base salary 2,340,000; region I minimum 4,960,000); earlier months have
 // no declaration.

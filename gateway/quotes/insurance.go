@@ -24,14 +24,18 @@ const (
 	CodeBelowMinimum = insurance.CodeBelowMinimum
 )
 
-// payroll prices a unit's month for a service from the declaration in
-// force; in production it reads the database (dbPayroll), in tests a table.
-type payroll func(service, unitID string, period Date) (insurance.Priced, error)
+// lookups are what pricing reads from the database: a unit's month from
+// its declaration in force, and the legal values of a month. In production
+// they query (dbLookups), in tests they are tables.
+type lookups struct {
+	payroll func(service, unitID string, period Date) (insurance.Priced, error)
+	params  func(period Date) (insurance.Params, error)
+}
 
 // dbPayroll finds the unit among this portal's own, in this mode, so one
 // portal can never price (or learn of) another's payroll.
-func dbPayroll(ctx context.Context, db pg.Querier, portalID string, livemode bool) payroll {
-	return func(service, unitID string, period Date) (insurance.Priced, error) {
+func dbLookups(ctx context.Context, db pg.Querier, portalID string, livemode bool) lookups {
+	payroll := func(service, unitID string, period Date) (insurance.Priced, error) {
 		u, err := insurance.GetUnit(ctx, db, portalID, livemode, unitID)
 		if err != nil {
 			return insurance.Priced{}, err
@@ -42,12 +46,16 @@ func dbPayroll(ctx context.Context, db pg.Querier, portalID string, livemode boo
 		p, _, err := insurance.PriceMonth(ctx, db, u, insurance.MonthOf(period.Y, period.M), false)
 		return p, err
 	}
+	params := func(period Date) (insurance.Params, error) {
+		return insurance.LoadParams(ctx, db, insurance.MonthOf(period.Y, period.M), 1)
+	}
+	return lookups{payroll, params}
 }
 
 // insuranceLines prices a unit's month employee by employee (each salary
 // capped on its own, never the fund as a whole) and refuses future
 // periods: their declarations and legal values are not settled yet.
-func insuranceLines(svc catalog.Service, r *inputs, now time.Time, look payroll) (Lines, error) {
+func insuranceLines(svc catalog.Service, r *inputs, now time.Time, look lookups) (Lines, error) {
 	r.only(InputSIUnit, InputPeriod)
 	unit, _ := r.get(InputSIUnit)
 	period := r.month(InputPeriod)
@@ -58,7 +66,7 @@ func insuranceLines(svc catalog.Service, r *inputs, now time.Time, look payroll)
 	if err := r.errs.err(); err != nil {
 		return nil, err
 	}
-	priced, err := look(svc.Code, unit, period)
+	priced, err := look.payroll(svc.Code, unit, period)
 	var below *insurance.BelowMinimumError
 	switch {
 	case errors.Is(err, insurance.ErrUnitNotFound):

@@ -20,6 +20,7 @@ import (
 const (
 	RuleTaxLateInterest = "tax_late_interest"
 	RuleSocialInsurance = "social_insurance"
+	RuleHouseholdHealth = "household_health_insurance"
 	RuleFixed           = string(catalog.RuleFixed)
 	RulePayerDeclared   = string(catalog.RulePayerDeclared)
 )
@@ -95,7 +96,7 @@ func Create(ctx context.Context, db pg.Querier, portalID string, livemode bool, 
 	if err != nil {
 		return Quote{}, err
 	}
-	rule, lines, err := price(svc, req.Inputs, now, dbPayroll(ctx, db, portalID, livemode))
+	rule, lines, err := price(svc, req.Inputs, now, dbLookups(ctx, db, portalID, livemode))
 	if err != nil {
 		return Quote{}, err
 	}
@@ -174,7 +175,7 @@ func expiry(rule string, created time.Time) time.Time {
 
 // price computes a service's lines from its inputs without touching the
 // database itself, so the whole path is fuzzable.
-func price(svc catalog.Service, in map[string]string, now time.Time, look payroll) (string, Lines, error) {
+func price(svc catalog.Service, in map[string]string, now time.Time, look lookups) (string, Lines, error) {
 	r := &inputs{m: in}
 	var lines Lines
 	var err error
@@ -188,6 +189,8 @@ func price(svc catalog.Service, in map[string]string, now time.Time, look payrol
 		lines, err = taxLines(r, now)
 	case RuleSocialInsurance:
 		lines, err = insuranceLines(svc, r, now, look)
+	case RuleHouseholdHealth:
+		lines, err = householdLines(r, now, look)
 	default:
 		err = fmt.Errorf("quotes: service %s has unsupported rule %q", svc.Code, rule)
 	}

@@ -86,6 +86,7 @@ var (
 	declaredSvc = catalog.Service{Code: "XPVPHC-GT", AmountRule: catalog.RulePayerDeclared, MinAmount: ptr(dec("50000")), MaxAmount: ptr(dec("75000000"))}
 	taxSvc      = catalog.Service{Code: "THUE-TNDN", AmountRule: catalog.RuleComputed, ComputedRule: RuleTaxLateInterest}
 	siSvc       = catalog.Service{Code: "BHXH-BATBUOC", AmountRule: catalog.RuleComputed, ComputedRule: RuleSocialInsurance}
+	hhSvc       = catalog.Service{Code: "BHYT-HGD", AmountRule: catalog.RuleComputed, ComputedRule: RuleHouseholdHealth}
 	testNow     = time.Date(2026, time.November, 23, 10, 0, 0, 0, vietnam)
 )
 
@@ -108,11 +109,14 @@ func TestPrice(t *testing.T) {
 		// (the old fund-wide cap charged SI on 93.6M).
 		{"social insurance", siSvc, map[string]string{"si_unit": testUnit, "period": "2026-11"}, RuleSocialInsurance,
 			[]string{"8806000", "259000", "1554000", "1042000", "4144000", "777000", "1042000"}},
+		// 2,340,000 × 4.5 % = 105,300 a month; × 70 % = 73,710; × 12 months.
+		{"household", hhSvc, map[string]string{"months": "12", "member_1": "GD4797931234567 Nguyễn Văn An", "member_2": "GD4797931234568 Trần Thị Bình"},
+			RuleHouseholdHealth, []string{"1263600", "884520"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rule, lines, err := price(tt.svc, tt.in, testNow, seededPayroll)
+			rule, lines, err := price(tt.svc, tt.in, testNow, seededTables)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -127,7 +131,7 @@ func TestPriceRejectsAmountSpellings(t *testing.T) {
 	t.Parallel()
 	for _, s := range []string{"", "0", "-0", "00", "-1", "+1", "1e9", "1E3", "1000.5", "1000.0", "0125000", " 125000", "125000 ",
 		"1,000,000", "1_000", "0x10", "١٢٣٤٥٦", "１２３４５６", "1000000000000000", "99999999999999999999", "NaN", "Infinity"} {
-		_, _, err := price(declaredSvc, map[string]string{"amount": s}, testNow, seededPayroll)
+		_, _, err := price(declaredSvc, map[string]string{"amount": s}, testNow, seededTables)
 		var fe *FieldErrors
 		if !errors.As(err, &fe) || len(*fe) != 1 || (*fe)[0].Field != "inputs.amount" {
 			t.Errorf("amount %q: err = %v", s, err)
@@ -173,6 +177,10 @@ func TestPriceRejects(t *testing.T) {
 		{"tax amount zero", taxSvc, tax("overdue_amount", "0"), []string{"inputs.overdue_amount=invalid_amount"}},
 		{"si future period", siSvc, si("period", "2026-12"), []string{"inputs.period=out_of_range"}},
 		{"si bad month", siSvc, si("period", "2026-13"), []string{"inputs.period=invalid_date"}},
+		{"household bad months and member", hhSvc, map[string]string{"months": "5", "member_1": "HS4797931234567 An"},
+			[]string{"inputs.months=out_of_range", "inputs.member_1=invalid"}},
+		{"household gap", hhSvc, map[string]string{"months": "3", "member_2": "GD4797931234567 An"},
+			[]string{"inputs.member_2=invalid"}},
 		{"si unknown unit", siSvc, si("si_unit", "siu_other"), []string{"inputs.si_unit=not_found"}},
 		{"si old inputs", siSvc, si("salary_fund", "250000000"), []string{"inputs.salary_fund=unknown_field"}},
 		{"si period without declaration", siSvc, si("period", "2024-06"), []string{"inputs.period=unsupported_period"}},
@@ -180,7 +188,7 @@ func TestPriceRejects(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			rule, lines, err := price(tt.svc, tt.in, testNow, seededPayroll)
+			rule, lines, err := price(tt.svc, tt.in, testNow, seededTables)
 			if rule != "" || lines != nil {
 				t.Fatalf("rule %q lines %v alongside an error", rule, lines)
 			}
@@ -197,7 +205,7 @@ func TestPriceMisconfiguredService(t *testing.T) {
 		{Code: "A3", AmountRule: catalog.RuleComputed, ComputedRule: "lottery"}:   nil,
 		{Code: "A4", AmountRule: catalog.RuleFixed, FixedAmount: ptr(dec("0.5"))}: nil,
 	} {
-		_, _, err := price(*svc, in, testNow, seededPayroll)
+		_, _, err := price(*svc, in, testNow, seededTables)
 		var fe *FieldErrors
 		if err == nil || errors.As(err, &fe) {
 			t.Errorf("%s: err = %v, want a configuration error", svc.Code, err)

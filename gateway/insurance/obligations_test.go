@@ -2,6 +2,7 @@ package insurance
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -164,5 +165,42 @@ func TestObligationEvents(t *testing.T) {
 	}
 	if got := count(); got[ObligationPaid] != 3 || got[ObligationCreated] != 3 || got[ObligationOverdue] != 2 {
 		t.Fatalf("events after payment = %v", got)
+	}
+}
+
+// TestDeclarationInForce: a raise and a join from March 2025 are a new
+// declaration; February is still priced with the first, March with the
+// newest of two uploads effective that month.
+func TestDeclarationInForce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, u := newUnit(t, "2024-09")
+	declare := func(eff, csv string) {
+		emps, err := ParseCSV([]byte(header + csv))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inTx(t, db, func(tx pgx.Tx) error {
+			_, err := Declare(ctx, tx, u, month(eff), emps, "lines", false)
+			return err
+		})
+	}
+	declare("2024-09", "0100000001,A,VN,10000000,0,2024-09,\n")
+	declare("2025-03", "0100000001,A,VN,15000000,0,2024-09,\n0100000002,B,VN,8000000,0,2025-03,\n") // superseded
+	declare("2025-03", "0100000001,A,VN,20000000,0,2024-09,\n0100000002,B,VN,8000000,0,2025-03,\n")
+	tests := []struct{ month, total string }{
+		{"2024-08", ""},        // before any declaration
+		{"2025-02", "3200000"}, // 32 % of 10,000,000
+		{"2025-03", "8960000"}, // 32 % of 28,000,000
+		{"2025-12", "8960000"}, // still in force
+	}
+	for _, tt := range tests {
+		p, _, err := PriceMonth(ctx, db, u, month(tt.month), false)
+		switch {
+		case tt.total == "" && !errors.Is(err, ErrNoDeclaration):
+			t.Errorf("%s: err %v, want ErrNoDeclaration", tt.month, err)
+		case tt.total != "" && (err != nil || p.Total().String() != tt.total):
+			t.Errorf("%s: total %s (%v), want %s", tt.month, p.Total(), err, tt.total)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -8,6 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
+	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/internal/gatewaytest"
 )
@@ -97,7 +101,6 @@ func TestSIUnitDeclarationStatementAndBalancePayment(t *testing.T) {
 	if n := g.Count(t, `SELECT count(*) FROM payments WHERE si_unit_id = $1`, id); n != 1 {
 		t.Fatalf("payments linked to the unit: %d", n)
 	}
-
 	st := g.Do(t, "GET", "/v1/si-units/"+id+"/statement?date=2024-12-20", key, nil)
 	if st.Status != 200 || st.JSON(t)["balance"] != "12942080" || st.JSON(t)["interest_outstanding"] != "142080" {
 		t.Fatalf("statement = %d %s", st.Status, st.Body)
@@ -149,5 +152,42 @@ func TestHouseholdRenewal(t *testing.T) {
 	}
 	if bad := g.Do(t, "POST", "/v1/quotes", key, `{"service":"BHYT-HGD","inputs":{"months":"5","member_1":"HS4797931234567 An"}}`); bad.Status != 422 || len(errorFields(t, bad)) != 2 {
 		t.Fatalf("bad household quote = %d %s", bad.Status, bad.Body)
+	}
+}
+
+// TestBalancePaymentSettlesIntoObligations: on the real clock, a unit
+// owing this month's 3,200,000 (10,000,000 × 32 %) pays its balance; the
+// settler's hook records the payment for the unit in the settlement
+// transaction, and today's statement owes nothing.
+func TestBalancePaymentSettlesIntoObligations(t *testing.T) {
+	t.Parallel()
+	g := gatewaytest.Start(t)
+	key := g.Portal.TestKey
+	this := time.Now().In(time.FixedZone("ICT", 7*3600)).Format("2006-01")
+	unit := g.Do(t, "POST", "/v1/si-units", key, `{"code":"TD0004A","name":"Công ty D","tax_code":"0101112224","service":"BHXH-BATBUOC","region":1,"first_month":"`+this+`"}`)
+	id := unit.JSON(t)["id"].(string)
+	decl := g.Do(t, "POST", "/v1/si-units/"+id+"/declarations", key, `{"effective_from":"`+this+`","employees":[
+		{"si_number":"0100000001","full_name":"Nguyễn Văn A","nationality":"VN","salary":"10000000","from_month":"`+this+`"}]}`)
+	if decl.Status != 201 {
+		t.Fatalf("declaration = %d %s", decl.Status, decl.Body)
+	}
+	pay := g.Do(t, "POST", "/v1/si-units/"+id+"/payments", key, `{}`, "Idempotency-Key", "si-now-1")
+	if pay.Status != 201 || pay.JSON(t)["amount"] != "3200000" {
+		t.Fatalf("balance payment = %d %s", pay.Status, pay.Body)
+	}
+	r, err := g.App.Settler.Settle(context.Background(), banks.Callback{Provider: "momo", TxnID: "si-now-1", PaymentID: pay.JSON(t)["id"].(string),
+		Amount: decimal.RequireFromString("3200000"), Currency: "VND", Succeeded: true, Raw: []byte("{}")})
+	if err != nil || r.Outcome != banks.OutcomeSettled {
+		t.Fatalf("settle: %+v %v", r, err)
+	}
+	if n := g.Count(t, `SELECT count(*) FROM si_payments WHERE unit_id = $1 AND amount = 3200000`, id); n != 1 {
+		t.Fatalf("si_payments rows: %d", n)
+	}
+	st := g.Do(t, "GET", "/v1/si-units/"+id+"/statement", key, nil)
+	if st.JSON(t)["balance"] != "0" || len(st.JSON(t)["payments"].([]any)) != 1 {
+		t.Fatalf("statement after payment = %s", st.Body)
+	}
+	if again := g.Do(t, "POST", "/v1/si-units/"+id+"/payments", key, `{}`, "Idempotency-Key", "si-now-2"); again.Status != 422 || again.JSON(t)["code"] != "nothing_owed" {
+		t.Fatalf("second balance payment = %d %s", again.Status, again.Body)
 	}
 }

@@ -208,7 +208,10 @@ func (s *Server) createBalancePayment(c echo.Context) error {
 		return err
 	}
 	return s.idempotent(c, canon, true, func(tx pgx.Tx) (int, any, error) {
-		if _, err := insurance.Ensure(ctx, tx, u, insurance.MonthOf(day.Year(), day.Month())); err != nil {
+		// A month that cannot be priced (a salary under a minimum wage raised
+		// since the declaration) is left out of the balance, as in the
+		// statement, until a new declaration is uploaded.
+		if _, _, err := insurance.Ensure(ctx, tx, u, insurance.MonthOf(day.Year(), day.Month())); err != nil {
 			return 0, nil, err
 		}
 		st, err := insurance.LoadStatement(ctx, tx, u, day)

@@ -2,6 +2,7 @@ package insurance
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -50,7 +51,7 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[ObligationsArgs]) error 
 	if w.Now != nil {
 		now = w.Now()
 	}
-	return Run(ctx, w.Pool, w.Outbox, w.DueSoonDays, now)
+	return Run(ctx, w.Pool, w.Outbox, w.DueSoonDays, now, w.Log)
 }
 
 // Run makes each unit's missing obligations through the current month (in
@@ -58,7 +59,12 @@ func (w *Worker) Work(ctx context.Context, _ *river.Job[ObligationsArgs]) error 
 // one transaction holding its row lock, so two passes (two gateways, a
 // retried job) never send an event twice: an obligation's creation is
 // unique per unit and month, and each reminder has its flag.
-func Run(ctx context.Context, db *pgxpool.Pool, outbox *events.Outbox, dueSoonDays int, now time.Time) error {
+// A unit that fails is logged and the others still run; the job then
+// fails so River retries it.
+func Run(ctx context.Context, db *pgxpool.Pool, outbox *events.Outbox, dueSoonDays int, now time.Time, log *slog.Logger) error {
+	if log == nil {
+		log = slog.Default()
+	}
 	rows, err := db.Query(ctx, `SELECT id FROM si_units ORDER BY id`)
 	if err != nil {
 		return fmt.Errorf("insurance: units: %w", pg.Translate(err))
@@ -68,25 +74,30 @@ func Run(ctx context.Context, db *pgxpool.Pool, outbox *events.Outbox, dueSoonDa
 		return fmt.Errorf("insurance: units: %w", pg.Translate(err))
 	}
 	today := CivilDay(now)
+	var failed []error
 	for _, id := range ids {
 		err := pg.InTx(ctx, db, func(tx pgx.Tx) error {
 			u, err := scanUnit(tx.QueryRow(ctx, `SELECT `+unitCols+` FROM si_units WHERE id = $1 FOR UPDATE`, id))
 			if err != nil {
 				return err
 			}
-			return runUnit(ctx, tx, outbox, u, dueSoonDays, today)
+			return runUnit(ctx, tx, outbox, u, dueSoonDays, today, log)
 		})
 		if err != nil {
-			return fmt.Errorf("insurance: unit %s: %w", id, err)
+			log.Error("social insurance obligations", "unit", id, "err", err)
+			failed = append(failed, fmt.Errorf("insurance: unit %s: %w", id, err))
 		}
 	}
-	return nil
+	return errors.Join(failed...)
 }
 
-func runUnit(ctx context.Context, tx pgx.Tx, outbox *events.Outbox, u Unit, dueSoonDays int, today time.Time) error {
-	made, err := Ensure(ctx, tx, u, MonthOf(today.Year(), today.Month()))
+func runUnit(ctx context.Context, tx pgx.Tx, outbox *events.Outbox, u Unit, dueSoonDays int, today time.Time, log *slog.Logger) error {
+	made, skipped, err := Ensure(ctx, tx, u, MonthOf(today.Year(), today.Month()))
 	if err != nil {
 		return err
+	}
+	for _, e := range skipped {
+		log.Warn("social insurance month not priced", "unit", u.ID, "err", e)
 	}
 	var evs []events.Event
 	for _, c := range made {

@@ -36,46 +36,49 @@ ON CONFLICT (unit_id, month) DO NOTHING`
 // Ensure creates the unit's missing obligations from its first month
 // through `through`, each priced from the declaration in force for its
 // month and due on the month's last day. It is idempotent per unit and
-// month (the primary key); a month no declaration covers yet is skipped
-// and made on a later run, once one is uploaded.
-func Ensure(ctx context.Context, tx pgx.Tx, u Unit, through Month) ([]Created, error) {
+// month (the primary key). A month no declaration covers yet, or whose
+// declared salaries fall below a minimum wage raised since, cannot be
+// priced: it is skipped (returned in skipped, for the log) and made on a
+// later run, once a declaration is uploaded; later months still are made.
+func Ensure(ctx context.Context, tx pgx.Tx, u Unit, through Month) (made []Created, skipped []error, err error) {
 	rows, err := tx.Query(ctx, `SELECT month FROM si_obligations WHERE unit_id = $1`, u.ID)
 	if err != nil {
-		return nil, fmt.Errorf("insurance: obligations: %w", pg.Translate(err))
+		return nil, nil, fmt.Errorf("insurance: obligations: %w", pg.Translate(err))
 	}
 	have := map[Month]bool{}
 	months, err := pgx.CollectRows(rows, pgx.RowTo[time.Time])
 	if err != nil {
-		return nil, fmt.Errorf("insurance: obligations: %w", pg.Translate(err))
+		return nil, nil, fmt.Errorf("insurance: obligations: %w", pg.Translate(err))
 	}
 	for _, m := range months {
 		have[MonthOf(m.Year(), m.Month())] = true
 	}
-	var made []Created
 	for m := u.FirstMonth; !through.Before(m); m = m.Next() {
 		if have[m] {
 			continue
 		}
 		priced, declID, err := PriceMonth(ctx, tx, u, m, false)
-		if errors.Is(err, ErrNoDeclaration) {
+		var below *BelowMinimumError
+		if errors.Is(err, ErrNoDeclaration) || errors.Is(err, ErrNoParameters) || errors.As(err, &below) {
+			skipped = append(skipped, fmt.Errorf("insurance: unit %s month %s: %w", u.ID, m, err))
 			continue
 		}
 		if err != nil {
-			return made, fmt.Errorf("insurance: unit %s month %s: %w", u.ID, m, err)
+			return nil, nil, fmt.Errorf("insurance: unit %s month %s: %w", u.ID, m, err)
 		}
 		body, err := json.Marshal(priced)
 		if err != nil {
-			return made, err
+			return nil, nil, err
 		}
 		tag, err := tx.Exec(ctx, insertObligationSQL, u.ID, m.First(), m.Last(), priced.Total(), body, declID)
 		if err != nil {
-			return made, fmt.Errorf("insurance: obligation: %w", pg.Translate(err))
+			return nil, nil, fmt.Errorf("insurance: obligation: %w", pg.Translate(err))
 		}
 		if tag.RowsAffected() == 1 {
 			made = append(made, Created{ObligationRow{m, m.Last(), priced.Total()}, priced})
 		}
 	}
-	return made, nil
+	return made, skipped, nil
 }
 
 // LoadStatement reads the unit's obligations of months begun by asOf and

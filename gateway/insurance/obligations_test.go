@@ -84,7 +84,7 @@ func TestSkippedMonthsThenPartialPayment(t *testing.T) {
 	// The job on 5 December makes September to December, once.
 	now := time.Date(2024, time.December, 5, 9, 0, 0, 0, Vietnam)
 	for range 2 {
-		if err := Run(ctx, db, nil, 5, now); err != nil {
+		if err := Run(ctx, db, nil, 5, now, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -146,7 +146,7 @@ func TestObligationEvents(t *testing.T) {
 		return out
 	}
 	for range 2 {
-		if err := Run(ctx, db, outbox, 5, time.Date(2024, time.November, 27, 8, 0, 0, 0, Vietnam)); err != nil {
+		if err := Run(ctx, db, outbox, 5, time.Date(2024, time.November, 27, 8, 0, 0, 0, Vietnam), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -159,7 +159,7 @@ func TestObligationEvents(t *testing.T) {
 	}
 	paid(t, db, u, "pay_fullPayment000000001", "9681600", time.Date(2024, time.November, 28, 10, 0, 0, 0, Vietnam))
 	for range 2 {
-		if err := Run(ctx, db, outbox, 5, time.Date(2024, time.November, 28, 11, 0, 0, 0, Vietnam)); err != nil {
+		if err := Run(ctx, db, outbox, 5, time.Date(2024, time.November, 28, 11, 0, 0, 0, Vietnam), nil); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -202,5 +202,30 @@ func TestDeclarationInForce(t *testing.T) {
 		case tt.total != "" && (err != nil || p.Total().String() != tt.total):
 			t.Errorf("%s: total %s (%v), want %s", tt.month, p.Total(), err, tt.total)
 		}
+	}
+}
+
+// TestEnsureSkipsMonthsUnderARaisedMinimum: 5,000,000 is above region I's
+// 4,960,000 in 2025 but below 5,310,000 from January 2026 (Decree
+// 293/2025, unverified): November and December 2025 are made (1,600,000
+// each, 32 %), January and February 2026 are skipped with the reason.
+func TestEnsureSkipsMonthsUnderARaisedMinimum(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, u := newUnit(t, "2025-11")
+	emps, _ := ParseCSV([]byte(header + "0100000001,A,VN,5000000,0,2025-11,\n"))
+	var made []Created
+	var skipped []error
+	inTx(t, db, func(tx pgx.Tx) error {
+		if _, err := Declare(ctx, tx, u, month("2025-11"), emps, "lines", false); err != nil {
+			return err
+		}
+		var err error
+		made, skipped, err = Ensure(ctx, tx, u, month("2026-02"))
+		return err
+	})
+	var below *BelowMinimumError
+	if len(made) != 2 || made[0].Amount.String() != "1600000" || len(skipped) != 2 || !errors.As(skipped[0], &below) || below.Month.String() != "2026-01" {
+		t.Fatalf("made %v, skipped %v", made, skipped)
 	}
 }

@@ -31,6 +31,7 @@ func (s *Server) routesInsurance() {
 	e.GET("/v1/si-units/:id", s.getSIUnit, s.requireKey)
 	e.POST(declarationsPath, s.createDeclaration, s.requireKey)
 	e.GET("/v1/si-units/:id/statement", s.getStatement, s.requireKey)
+	e.GET("/v1/si-units/:id/contributions", s.getContributions, s.requireKey)
 	e.POST("/v1/si-units/:id/payments", s.createBalancePayment, s.requireKey)
 }
 
@@ -266,4 +267,28 @@ func balanceLines(st insurance.Statement) quotes.Lines {
 		}
 	}
 	return lines
+}
+
+// getContributions prices a month from the declaration in force: lines per
+// fund and party and, with ?by_employee=true, each employee's exact share.
+func (s *Server) getContributions(c echo.Context) error {
+	who := principal(c)
+	ctx := c.Request().Context()
+	u, err := insurance.GetUnit(ctx, s.deps.Pool, who.PortalID, who.Livemode, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	m, err := insurance.ParseMonth(c.QueryParam("month"))
+	if err != nil {
+		return invalid.Errors{{Name: "month", Code: insurance.CodeInvalidMonth, Detail: "the query parameter must be a month YYYY-MM"}}
+	}
+	priced, _, err := insurance.PriceMonth(ctx, s.deps.Pool, u, m, c.QueryParam("by_employee") == "true")
+	var below *insurance.BelowMinimumError
+	if errors.As(err, &below) {
+		return invalid.Errors{{Name: "month", Code: insurance.CodeBelowMinimum, Detail: below.Error()}}
+	}
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, priced)
 }

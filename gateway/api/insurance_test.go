@@ -90,6 +90,15 @@ func TestSIUnitDeclarationStatementAndBalancePayment(t *testing.T) {
 		t.Fatalf("declaration = %d %s", res.Status, res.Body)
 	}
 
+	// Per employee on request: exact, unrounded (10,000,000 × 1.5 % = 150,000).
+	con := g.Do(t, "GET", "/v1/si-units/"+id+"/contributions?month=2024-10&by_employee=true", key, nil)
+	if con.Status != 200 || con.JSON(t)["by_employee"].([]any)[0].(map[string]any)["contributions"].(map[string]any)["employee_health"] != "150000" {
+		t.Fatalf("contributions = %d %s", con.Status, con.Body)
+	}
+	if res := g.Do(t, "GET", "/v1/si-units/"+id+"/contributions?month=2024-08", key, nil); res.Status != 422 || res.JSON(t)["code"] != "no_declaration" {
+		t.Fatalf("month before the declaration = %d %s", res.Status, res.Body)
+	}
+
 	pay := g.Do(t, "POST", "/v1/si-units/"+id+"/payments", key, `{}`, "Idempotency-Key", "si-balance-1")
 	if pay.Status != 201 {
 		t.Fatalf("balance payment = %d %s", pay.Status, pay.Body)

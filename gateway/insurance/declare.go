@@ -75,12 +75,16 @@ func ParseCSV(data []byte) ([]Employee, error) {
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		line, _ := r.FieldPos(0)
 		var pe *csv.ParseError
 		if errors.As(err, &pe) {
 			errs.Add(fmt.Sprintf("lines[%d]", pe.StartLine), CodeMalformed, pe.Err.Error())
 			continue
 		}
+		if err != nil || len(rec) == 0 {
+			errs.Add("body", CodeMalformed, "could not be read as CSV")
+			break
+		}
+		line, _ := r.FieldPos(0) // only valid for a record read without error
 		if len(emps) >= MaxEmployees {
 			errs.Add(fmt.Sprintf("lines[%d]", line), CodeTooMany, fmt.Sprintf("a declaration holds at most %d employees", MaxEmployees))
 			break

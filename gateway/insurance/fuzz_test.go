@@ -32,3 +32,26 @@ func FuzzParseCSV(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseJSON: the JSON form keeps the same promise as the CSV one.
+// Seeds live in testdata/fuzz/FuzzParseJSON.
+func FuzzParseJSON(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte) {
+		eff, emps, err := ParseJSON(data)
+		if err != nil {
+			var errs invalid.Errors
+			if !errors.As(err, &errs) || len(errs) == 0 || emps != nil {
+				t.Fatalf("err %v (%T) with %d employees", err, err, len(emps))
+			}
+			return
+		}
+		if eff.IsZero() {
+			t.Fatal("accepted without effective_from")
+		}
+		for _, e := range emps {
+			if !siNumberRE.MatchString(e.SINumber) || !e.Salary.IsPositive() || e.From.IsZero() {
+				t.Fatalf("accepted a bad row: %+v", e)
+			}
+		}
+	})
+}

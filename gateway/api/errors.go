@@ -10,6 +10,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/catalog"
 	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/idempotency"
+	"github.com/civicpay/civicpay/gateway/insurance"
 	"github.com/civicpay/civicpay/gateway/invalid"
 	"github.com/civicpay/civicpay/gateway/payments"
 	"github.com/civicpay/civicpay/gateway/pg"
@@ -44,6 +45,10 @@ var problems = []problemRow{
 	{payments.ErrBadCursor, http.StatusUnprocessableEntity, "invalid_cursor"},
 	{idempotency.ErrKeyReused, http.StatusUnprocessableEntity, "idempotency_key_reused"},
 	{quotes.ErrNotFound, http.StatusNotFound, "quote_not_found"},
+	{insurance.ErrUnitNotFound, http.StatusNotFound, "si_unit_not_found"},
+	{insurance.ErrUnitExists, http.StatusConflict, "si_unit_exists"},
+	{insurance.ErrNoDeclaration, http.StatusUnprocessableEntity, "no_declaration"},
+	{insurance.ErrNoParameters, http.StatusUnprocessableEntity, "unsupported_period"},
 	{quotes.ErrExpired, http.StatusUnprocessableEntity, "quote_expired"},
 	{refunds.ErrNotRefundable, http.StatusConflict, "payment_not_refundable"},
 	{refunds.ErrExceedsPaid, http.StatusUnprocessableEntity, "refund_exceeds_paid"},

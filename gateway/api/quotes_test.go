@@ -40,13 +40,27 @@ func TestQuotesPriceComputedPayments(t *testing.T) {
 		t.Fatalf("amount differing from quote = %d %s", res.Status, res.Body)
 	}
 
-	// Social insurance on a 250,000,000 salary fund: 32 % = 80,000,000 in
-	// seven lines that sum exactly to the total.
-	si := g.Do(t, "POST", "/v1/quotes", key, `{"service":"BHXH-BATBUOC","inputs":{"salary_fund":"250000000","employees":"10","period":"2026-11","region":"1"}}`)
-	if si.Status != 201 || si.JSON(t)["total"] != "80000000" || len(si.JSON(t)["lines"].([]any)) != 7 {
+	// Social insurance from the unit's declaration, employee by employee:
+	// 100,000,000 and 5,000,000 in region I, November 2024. SI/OA/HI on
+	// 46.8M + 5M = 51.8M (30 % = 15,540,000), UI on 99.2M + 5M = 104.2M
+	// (2 % = 2,084,000): 17,624,000 in seven lines. The fund-wide cap this
+	// replaced charged SI on 2 × 46.8M and quoted 30,180,000.
+	unit := g.Do(t, "POST", "/v1/si-units", key, `{"code":"TA0001A","name":"Công ty A","tax_code":"0101234567","service":"BHXH-BATBUOC","region":1,"first_month":"2024-11"}`)
+	if unit.Status != 201 {
+		t.Fatalf("unit = %d %s", unit.Status, unit.Body)
+	}
+	unitID := unit.JSON(t)["id"].(string)
+	decl := g.Do(t, "POST", "/v1/si-units/"+unitID+"/declarations", key, `{"effective_from":"2024-11","employees":[
+		{"si_number":"0100000001","full_name":"Nguyễn Văn A","nationality":"VN","salary":"100000000","from_month":"2024-11"},
+		{"si_number":"0100000002","full_name":"Trần Thị B","nationality":"VN","salary":"5000000","from_month":"2024-11"}]}`)
+	if decl.Status != 201 {
+		t.Fatalf("declaration = %d %s", decl.Status, decl.Body)
+	}
+	si := g.Do(t, "POST", "/v1/quotes", key, `{"service":"BHXH-BATBUOC","inputs":{"si_unit":"`+unitID+`","period":"2024-11"}}`)
+	if si.Status != 201 || si.JSON(t)["total"] != "17624000" || len(si.JSON(t)["lines"].([]any)) != 7 {
 		t.Fatalf("insurance quote = %d %s", si.Status, si.Body)
 	}
-	if got := g.Do(t, "GET", "/v1/quotes/"+si.JSON(t)["id"].(string), key, nil); got.Status != 200 || got.JSON(t)["total"] != "80000000" {
+	if got := g.Do(t, "GET", "/v1/quotes/"+si.JSON(t)["id"].(string), key, nil); got.Status != 200 || got.JSON(t)["total"] != "17624000" {
 		t.Fatalf("get quote = %d %s", got.Status, got.Body)
 	}
 
@@ -54,6 +68,7 @@ func TestQuotesPriceComputedPayments(t *testing.T) {
 		`{"service":"THUE-TNDN","inputs":{"overdue_amount":"1e9","due_date":"2026-07-30"}}`,
 		`{"service":"THUE-TNDN","inputs":{"overdue_amount":"1000","due_date":"2026-02-30"}}`,
 		`{"service":"BHXH-BATBUOC","inputs":{"salary_fund":"-5","employees":"10","period":"2026-11","region":"1"}}`,
+		`{"service":"BHXH-BATBUOC","inputs":{"si_unit":"siu_nobody00000000000000","period":"2024-11"}}`,
 		`{"service":"THUE-TNDN","inputs":{"overdue_amount":125000000}}`,
 		`{"service":"THUE-TNDN"`,
 	} {

@@ -90,7 +90,7 @@ func New(d Deps) *Server {
 	}))
 	e.Use(s.accessLog)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true, LogErrorFunc: s.logPanic}))
-	e.Use(middleware.BodyLimit(MaxBody))
+	e.Use(middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: MaxBody, Skipper: bigBody}))
 	// Widgets call the API from portals' own origins with a client token in
 	// the Authorization header; no cookies are ever used, so any origin may
 	// ask and credentials stay off.
@@ -113,6 +113,7 @@ func New(d Deps) *Server {
 	s.routesCatalog()
 	s.routesPayments()
 	s.routesQuotes()
+	s.routesInsurance()
 	s.routesSettlement()
 	s.routesRefunds()
 	s.routesProviders()

@@ -18,6 +18,7 @@ import (
 	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/gateway/events"
+	"github.com/civicpay/civicpay/gateway/insurance"
 	"github.com/civicpay/civicpay/gateway/maintenance"
 	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/payments"
@@ -48,6 +49,12 @@ type Config struct {
 	// RequeryAfter is an order's age before its first question and the
 	// shortest gap between questions (default requery.MinAge).
 	RequeryAfter time.Duration
+	// SIObligationsEvery is how often SI units' monthly obligations are
+	// made and their reminders sent (gateway/insurance; default 1 h), and
+	// SIDueSoonDays how many days before the due date obligation.due_soon
+	// is sent (default 5).
+	SIObligationsEvery time.Duration
+	SIDueSoonDays      int
 	// Provider finds a provider by name, for refunds; nil means refunds
 	// wait for a manual transfer.
 	Provider func(name string) (banks.Provider, bool)
@@ -86,6 +93,12 @@ func New(cfg Config) (*App, error) {
 	if cfg.RequeryEvery == 0 {
 		cfg.RequeryEvery = time.Minute
 	}
+	if cfg.SIObligationsEvery == 0 {
+		cfg.SIObligationsEvery = time.Hour
+	}
+	if cfg.SIDueSoonDays == 0 {
+		cfg.SIDueSoonDays = insurance.DefaultDueSoonDays
+	}
 	client := cfg.WebhookClient
 	if client == nil {
 		client = &http.Client{Timeout: 15 * time.Second}
@@ -108,12 +121,14 @@ func New(cfg Config) (*App, error) {
 	requeryWorker := &requery.Worker{Config: requery.Config{Pool: cfg.Pool, Log: cfg.Log, Provider: lookup,
 		MinAge: cfg.RequeryAfter, Again: cfg.RequeryAfter}}
 	river.AddWorker(workers, requeryWorker)
+	siWorker := &insurance.Worker{Pool: cfg.Pool, Outbox: outbox, DueSoonDays: cfg.SIDueSoonDays, Log: cfg.Log}
+	river.AddWorker(workers, siWorker)
 	// A job that was running on an instance that died stays "running" in
 	// the table until the rescuer notices; River's default of an hour
 	// would hold a webhook or a refund that long. No job can legitimately
 	// run past its timeout, so rescue shortly after the longest one.
 	rescue := RescueAfter(JobTimeout, webhookWorker.Timeout(nil), expireWorker.Timeout(nil),
-		pruneWorker.Timeout(nil), refundWorker.Timeout(nil), requeryWorker.Timeout(nil))
+		pruneWorker.Timeout(nil), refundWorker.Timeout(nil), requeryWorker.Timeout(nil), siWorker.Timeout(nil))
 	rc, err := river.NewClient(riverpgxv5.New(cfg.Pool), &river.Config{
 		Logger:  slog.New(atLeast{cfg.Log.Handler(), slog.LevelWarn}),
 		Workers: workers,
@@ -131,6 +146,9 @@ func New(cfg Config) (*App, error) {
 			river.NewPeriodicJob(river.PeriodicInterval(cfg.RequeryEvery), func() (river.JobArgs, *river.InsertOpts) {
 				return requery.Args{}, nil
 			}, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(cfg.SIObligationsEvery), func() (river.JobArgs, *river.InsertOpts) {
+				return insurance.ObligationsArgs{}, nil
+			}, &river.PeriodicJobOpts{RunOnStart: true}),
 		},
 		FetchCooldown:        50 * time.Millisecond,
 		FetchPollInterval:    500 * time.Millisecond,

@@ -59,6 +59,7 @@ var services = []service{
 	{code: "XPVPHC-GT", agency: "KBNN-HN", kind: "fine", vi: "Nộp phạt vi phạm hành chính giao thông", en: "Traffic fine", rule: "payer_declared", min: "50000", max: "75000000"},
 	{code: "THUE-TNDN", agency: "KBNN-HCM", kind: "tax", vi: "Thuế thu nhập doanh nghiệp (kèm tiền chậm nộp)", en: "Corporate income tax (with late-payment interest)", rule: "computed", computed: "tax_late_interest"},
 	{code: "BHXH-BATBUOC", agency: "BHXH-VN", kind: "insurance", vi: "Đóng BHXH, BHYT, BHTN bắt buộc", en: "Compulsory social, health and unemployment insurance", rule: "computed", computed: "social_insurance"},
+	{code: "BHYT-HGD", agency: "BHXH-VN", kind: "insurance", vi: "Gia hạn thẻ BHYT hộ gia đình", en: "Household health-insurance card renewal", rule: "computed", computed: "household_health_insurance"},
 }
 
 // Seeded is what the seed made that a human needs.
@@ -109,7 +110,32 @@ func Seed(ctx context.Context, db pg.Querier, webhookURL string) (Seeded, error)
 		}
 	}
 	created, err := portals.Create(ctx, db, "Cổng dịch vụ công demo", webhookURL, codes)
-	return Seeded{Portal: created, Created: true}, err
+	if err != nil {
+		return Seeded{}, err
+	}
+	if err := seedSIUnit(ctx, db, created.ID); err != nil {
+		return Seeded{}, err
+	}
+	return Seeded{Portal: created, Created: true}, nil
+}
+
+// SIUnit is the demo portal's test-mode SI unit: the issue's payroll of one
+// employee above the social-insurance cap and one below it, in region I.
+const SIUnit = "siu_demoUnit0000000000000001"
+
+func seedSIUnit(ctx context.Context, db pg.Querier, portalID string) error {
+	_, err := db.Exec(ctx, `
+		WITH u AS (
+		    INSERT INTO si_units (id, portal_id, livemode, code, name, tax_code, service_code, region, oa_rate, first_month)
+		    VALUES ($1, $2, false, 'DE0001A', 'Công ty TNHH Demo', '0101234567', 'BHXH-BATBUOC', 1, 0.005, '2024-07-01') RETURNING id),
+		d AS (
+		    INSERT INTO si_declarations (id, unit_id, effective_from, employees)
+		    SELECT 'sid_demoDecl0000000000000001', id, '2024-07-01', 2 FROM u RETURNING id)
+		INSERT INTO si_employees (declaration_id, line, si_number, full_name, foreign_worker, salary, allowances, from_month)
+		SELECT d.id, e.line, e.si, e.name, false, e.salary, 0, '2024-07-01'
+		FROM d, (VALUES (2, '0100000001', 'Nguyễn Văn An', 100000000), (3, '0100000002', 'Trần Thị Bình', 6000000)) AS e(line, si, name, salary)`,
+		SIUnit, portalID)
+	return pg.Translate(err)
 }
 
 func upsertAgency(ctx context.Context, db pg.Querier, code, name, province, bin, bank, account, accountName string) error {

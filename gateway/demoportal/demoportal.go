@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/civicpay/civicpay/gateway/demo"
 	"github.com/civicpay/civicpay/internal/strictjson"
 	"github.com/civicpay/civicpay/webhook"
 )
@@ -119,8 +120,11 @@ func sample(s service) (amount string, quote map[string]any, ref string, payer m
 	case s.ComputedRule == "tax_late_interest":
 		due := time.Now().AddDate(0, -2, 0).Format("2006-01-02")
 		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"overdue_amount": "12500000", "due_date": due}}
+	case s.ComputedRule == "household_health_insurance":
+		ref = "GD4797931234567"
+		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"months": "12", "member_1": "GD4797931234567 Nguyễn Văn An", "member_2": "GD4797931234568 Trần Thị Bình"}}
 	case s.ComputedRule == "social_insurance":
-		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"salary_fund": "25000000", "employees": "2", "period": time.Now().Format("2006-01"), "region": "1"}}
+		quote = map[string]any{"service": s.Code, "inputs": map[string]string{"si_unit": demo.SIUnit, "period": time.Now().Format("2006-01")}}
 	}
 	return amount, quote, ref, payer
 }

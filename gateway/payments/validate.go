@@ -51,14 +51,14 @@ var (
 		catalog.KindCharge:    regexp.MustCompile(`^[A-Z0-9][A-Z0-9./-]{4,39}$`),
 		catalog.KindFine:      regexp.MustCompile(`^[0-9]{1,8}/QD-[A-Z0-9]{2,20}$`),
 		catalog.KindTax:       regexp.MustCompile(`^[0-9]{10,24}$`),
-		catalog.KindInsurance: regexp.MustCompile(`^[A-Z]{2}[0-9]{4}[A-Z0-9]{1,3}$`),
+		catalog.KindInsurance: regexp.MustCompile(`^(?:[A-Z]{2}[0-9]{4}[A-Z0-9]{1,3}|GD[1-5][0-9]{12})$`),
 	}
 	referenceHelp = map[catalog.Kind]string{
 		catalog.KindFee:       "a dossier number: 5–40 of A–Z, 0–9, '.', '/', '-'",
 		catalog.KindCharge:    "a dossier number: 5–40 of A–Z, 0–9, '.', '/', '-'",
 		catalog.KindFine:      "a fine decision number such as 1234/QD-XPHC",
 		catalog.KindTax:       "a tax payment reference of 10–24 digits",
-		catalog.KindInsurance: "a social-insurance unit code such as TZ0123A",
+		catalog.KindInsurance: "a social-insurance unit code such as TZ0123A, or a household health-insurance card code GD…",
 	}
 )
 

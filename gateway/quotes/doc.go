@@ -1,8 +1,8 @@
 // Package quotes computes what a payer owes, on the server, as line items
 // that add up exactly to the total, and stores the result as a quote that a
 // payment later charges. The client never sends an amount it chose for a
-// computed service; it sends the facts (overdue tax and dates, payroll and
-// period) and gets the amount back.
+// computed service; it sends the facts (overdue tax and dates; an SI unit
+// and a period) and gets the amount back.
 //
 // Money is github.com/shopspring/decimal, never float, in whole đồng (VND
 // has no minor unit). Money inputs are strings of 1–15 ASCII digits with no
@@ -16,11 +16,10 @@
 //   - tax_late_interest: interest = overdue × 0.0003 × days late, rounded
 //     once on the exact product (never per day). Days late = paid − due − 1,
 //     at least 0. The principal is an input and is not rounded.
-//   - social_insurance: each of the seven fund/party lines is
-//     round(base × rate) on its own; base = min(salary fund, employees × cap)
-//     is an integer and is not rounded. The total is the exact sum of the
-//     rounded lines, which may differ by a few đồng from rounding
-//     salary × 32% once; the lines are what the funds receive.
+//   - social_insurance: priced by gateway/insurance from the unit's
+//     declaration in force, employee by employee (each salary capped on its
+//     own); each of the seven fund/party lines is the exact sum over
+//     employees rounded once. The total is the exact sum of the lines.
 //   - fixed and payer_declared: no rounding; non-integral amounts are refused.
 //   - Lines.Total never rounds: it is an exact sum of whole đồng.
 //

@@ -13,10 +13,6 @@ var (
 	ErrExpired = errors.New("quote has expired")
 )
 
-// errIncomplete marks rate or cap tables missing entries for a period: the
-// period is outside what is configured, which Create reports on the period.
-var errIncomplete = errors.New("contribution rates or caps incomplete")
-
 // Field error codes: stable, for clients to branch on.
 const (
 	CodeRequired       = "required"

@@ -26,7 +26,7 @@ func FuzzParseRequest(f *testing.F) {
 			}
 			return
 		}
-		for _, svc := range []catalog.Service{fixedSvc, declaredSvc, taxSvc, siSvc} {
+		for _, svc := range []catalog.Service{fixedSvc, declaredSvc, taxSvc, siSvc, hhSvc} {
 			checkPriced(t, svc, req.Inputs)
 		}
 	})

@@ -20,6 +20,7 @@ import (
 const (
 	RuleTaxLateInterest = "tax_late_interest"
 	RuleSocialInsurance = "social_insurance"
+	RuleHouseholdHealth = "household_health_insurance"
 	RuleFixed           = string(catalog.RuleFixed)
 	RulePayerDeclared   = string(catalog.RulePayerDeclared)
 )
@@ -95,7 +96,7 @@ func Create(ctx context.Context, db pg.Querier, portalID string, livemode bool, 
 	if err != nil {
 		return Quote{}, err
 	}
-	rule, lines, err := price(svc, req.Inputs, now, dbTables(ctx, db))
+	rule, lines, err := price(svc, req.Inputs, now, dbLookups(ctx, db, portalID, livemode))
 	if err != nil {
 		return Quote{}, err
 	}
@@ -172,23 +173,9 @@ func expiry(rule string, created time.Time) time.Time {
 	return exp
 }
 
-// tables looks up the contribution rates and salary caps for a period.
-type tables func(period Date, region int) ([]Rate, []Cap, error)
-
-func dbTables(ctx context.Context, db pg.Querier) tables {
-	return func(period Date, region int) ([]Rate, []Cap, error) {
-		rates, err := RatesAt(ctx, db, period.Time())
-		if err != nil {
-			return nil, nil, err
-		}
-		caps, err := CapsAt(ctx, db, period.Time(), region)
-		return rates, caps, err
-	}
-}
-
 // price computes a service's lines from its inputs without touching the
 // database itself, so the whole path is fuzzable.
-func price(svc catalog.Service, in map[string]string, now time.Time, look tables) (string, Lines, error) {
+func price(svc catalog.Service, in map[string]string, now time.Time, look lookups) (string, Lines, error) {
 	r := &inputs{m: in}
 	var lines Lines
 	var err error
@@ -201,7 +188,9 @@ func price(svc catalog.Service, in map[string]string, now time.Time, look tables
 	case RuleTaxLateInterest:
 		lines, err = taxLines(r, now)
 	case RuleSocialInsurance:
-		lines, err = insuranceLines(r, now, look)
+		lines, err = insuranceLines(svc, r, now, look)
+	case RuleHouseholdHealth:
+		lines, err = householdLines(r, now, look)
 	default:
 		err = fmt.Errorf("quotes: service %s has unsupported rule %q", svc.Code, rule)
 	}
@@ -267,25 +256,26 @@ func taxLines(r *inputs, now time.Time) (Lines, error) {
 	return TaxLateInterest(overdue, due, paid)
 }
 
-// insuranceLines refuses future periods: their rates and caps are not known yet.
-func insuranceLines(r *inputs, now time.Time, look tables) (Lines, error) {
-	r.only(InputSalaryFund, InputEmployees, InputPeriod, InputRegion)
-	fund, employees := r.amount(InputSalaryFund), r.count(InputEmployees, 1, MaxEmployees)
-	period, region := r.month(InputPeriod), r.count(InputRegion, 1, MaxRegion)
-	today := DateOf(now.In(vietnam))
-	if thisMonth := (Date{today.Y, today.M, 1}); period.Valid() && thisMonth.Before(period) {
-		r.errs.add(inPeriod, CodeOutOfRange, "must not be after the current month "+thisMonth.String()[:7])
+// Store records lines another package priced (a social-insurance unit's
+// balance on a day) as a quote, so a payment charges exactly their total
+// through the same path as any computed service. The quote, and so the
+// payment, lasts until expires (the end of the day the balance was priced
+// for: interest grows daily), not TTL.
+func Store(ctx context.Context, db pg.Querier, portalID string, livemode bool, service, rule string, in map[string]string, lines Lines, expires, now time.Time) (Quote, error) {
+	if !lines.Total().IsPositive() || lines.Total().GreaterThan(MaxAmount) {
+		return Quote{}, fmt.Errorf("quotes: total %s is not payable", lines.Total())
 	}
-	if err := r.errs.err(); err != nil {
-		return nil, err
+	q := newQuote(service, rule, in, lines, livemode, now)
+	if !now.Before(expires) {
+		return Quote{}, fmt.Errorf("quotes: expiry %s is not after %s", expires, now)
 	}
-	rates, caps, err := look(period, region)
+	q.ExpiresAt = expires.UTC()
+	body, err := json.Marshal(q.Lines)
 	if err != nil {
-		return nil, err
+		return Quote{}, err
 	}
-	lines, err := SocialInsurance(fund, employees, rates, caps)
-	if errors.Is(err, errIncomplete) {
-		return nil, fieldError(inPeriod, CodeUnsupported, "no contribution rates or salary caps are configured for "+period.String()[:7])
+	if _, err := db.Exec(ctx, insertSQL, q.ID, portalID, livemode, q.Service, q.Rule, q.Inputs, body, q.Total, q.ExpiresAt, q.CreatedAt); err != nil {
+		return Quote{}, pg.Translate(err)
 	}
-	return lines, err
+	return q, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"maps"
 	"slices"
 	"testing"
 	"time"
@@ -29,7 +28,14 @@ INSERT INTO services (code, agency_code, kind, name_vi, name_en, amount_rule, fi
     ('BHXH-BATBUOC', 'BHXH-VN',  'insurance', 'Đóng BHXH, BHYT, BHTN bắt buộc', 'Compulsory social, health and unemployment insurance', 'computed', NULL, NULL, NULL, 'social_insurance');
 INSERT INTO portals (id, name, webhook_secret) VALUES
     ('por_portalAAAA0001', 'Portal A', 'whsec_a'),
-    ('por_portalBBBB0002', 'Portal B', 'whsec_b');`
+    ('por_portalBBBB0002', 'Portal B', 'whsec_b');
+INSERT INTO si_units (id, portal_id, livemode, code, name, tax_code, service_code, region, oa_rate, first_month) VALUES
+    ('siu_testUnit000000000000001', 'por_portalAAAA0001', true, 'TA0001A', 'Công ty A', '0101234567', 'BHXH-BATBUOC', 1, 0.005, '2024-07-01');
+INSERT INTO si_declarations (id, unit_id, effective_from, employees) VALUES
+    ('sid_testDecl000000000000001', 'siu_testUnit000000000000001', '2024-07-01', 2);
+INSERT INTO si_employees (declaration_id, line, si_number, full_name, foreign_worker, salary, allowances, from_month) VALUES
+    ('sid_testDecl000000000000001', 2, '0100000001', 'Nguyễn Văn A', false, 100000000, 0, '2024-07-01'),
+    ('sid_testDecl000000000000001', 3, '0100000002', 'Trần Thị B', false, 5000000, 0, '2024-07-01');`
 
 const portalA, portalB = "por_portalAAAA0001", "por_portalBBBB0002"
 
@@ -40,99 +46,6 @@ func newDB(t *testing.T) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	return db
-}
-
-func month(s string) time.Time {
-	d, err := ParseMonth(s)
-	if err != nil {
-		panic(err)
-	}
-	return d.Time()
-}
-
-func TestRatesAt(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := pgtest.New(t)
-	// A later change to one rate: older periods must keep the old one.
-	if _, err := db.Exec(ctx, `INSERT INTO insurance_rates VALUES ('social', 'employer', 0.175, '2027-01-01')`); err != nil {
-		t.Fatal(err)
-	}
-	rateOf := func(period time.Time) map[string]string {
-		rates, err := RatesAt(ctx, db, period)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]string{}
-		for _, r := range rates {
-			m[r.Party+"_"+r.Fund] = r.Rate.String() + "@" + r.EffectiveFrom.String()
-		}
-		return m
-	}
-	got := rateOf(month("2026-11"))
-	if len(got) != 7 || got["employer_social"] != "0.17@2016-06-01" || got["employee_health"] != "0.015@2016-06-01" {
-		t.Fatalf("2026-11 rates = %v", got)
-	}
-	if got := rateOf(month("2027-01")); len(got) != 7 || got["employer_social"] != "0.175@2027-01-01" {
-		t.Fatalf("2027-01 rates = %v", got)
-	}
-	// The day before a change still sees the old rate, in any location.
-	eve := time.Date(2026, time.December, 31, 23, 0, 0, 0, time.FixedZone("X", -10*3600))
-	if got := rateOf(eve); got["employer_social"] != "0.17@2016-06-01" {
-		t.Fatalf("2026-12-31 rate = %v", got["employer_social"])
-	}
-	if got := rateOf(month("2016-05")); len(got) != 0 {
-		t.Fatalf("before any rate: %v", got)
-	}
-}
-
-func TestCapsAt(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	db := pgtest.New(t)
-	capOf := func(period time.Time, region int) map[string]string {
-		caps, err := CapsAt(ctx, db, period, region)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := map[string]string{}
-		for _, c := range caps {
-			m[c.Fund] = c.Cap.String()
-		}
-		return m
-	}
-	for region, ui := range regionalUICap {
-		got := capOf(month("2026-11"), region)
-		want := map[string]string{"social": "46800000", "occupational_accident": "46800000", "health": "46800000", "unemployment": ui}
-		if !maps.Equal(got, want) {
-			t.Fatalf("region %d caps = %v, want %v", region, got, want)
-		}
-	}
-	if got := capOf(month("2026-11"), 0); len(got) != 3 || got["unemployment"] != "" {
-		t.Fatalf("nationwide only = %v", got)
-	}
-	if got := capOf(month("2024-06"), 1); len(got) != 0 {
-		t.Fatalf("before any cap = %v", got)
-	}
-	if _, err := CapsAt(ctx, db, month("2026-11"), 5); err == nil {
-		t.Fatal("region 5 accepted")
-	}
-	// A newer nationwide row supersedes older regional ones; on the same date
-	// the regional row wins.
-	if _, err := db.Exec(ctx, `INSERT INTO insurance_salary_caps VALUES
-		('unemployment', 0, 90000000, '2027-01-01'),
-		('unemployment', 2, 95000000, '2027-01-01')`); err != nil {
-		t.Fatal(err)
-	}
-	if got := capOf(month("2027-01"), 1)["unemployment"]; got != "90000000" {
-		t.Fatalf("region 1 UI cap after nationwide change = %s", got)
-	}
-	if got := capOf(month("2027-01"), 2)["unemployment"]; got != "95000000" {
-		t.Fatalf("region 2 UI cap, same-day regional row = %s", got)
-	}
-	if got := capOf(month("2026-12"), 1)["unemployment"]; got != "99200000" {
-		t.Fatalf("region 1 UI cap before the change = %s", got)
-	}
 }
 
 func TestCreateAndGet(t *testing.T) {
@@ -150,9 +63,11 @@ func TestCreateAndGet(t *testing.T) {
 		{"tax late interest", Request{Service: "THUE-TNDN", Inputs: map[string]string{
 			"overdue_amount": "125000000", "due_date": "2026-07-30", "payment_date": "2026-11-23"}},
 			RuleTaxLateInterest, []string{"tax_principal", "late_interest"}, "129312500", TTL},
+		// 100M and 5M: SI/OA/HI on 46.8M + 5M (30% of 51.8M = 15,540,000), UI on
+		// 99.2M + 5M (2% of 104.2M = 2,084,000); the fund-wide cap gave 30,180,000.
 		{"social insurance", Request{Service: "BHXH-BATBUOC", Inputs: map[string]string{
-			"salary_fund": "250000000", "employees": "10", "period": "2026-11", "region": "1"}},
-			RuleSocialInsurance, contributionCodes, "80000000", TTL},
+			"si_unit": testUnit, "period": "2024-11"}},
+			RuleSocialInsurance, contributionCodes, "17624000", TTL},
 		{"fixed", Request{Service: "HT-KHAISINH"}, RuleFixed, []string{"fee"}, "8000", TTL},
 		{"payer declared", Request{Service: "XPVPHC-GT", Inputs: map[string]string{"amount": "1250000"}},
 			RulePayerDeclared, []string{"declared_amount"}, "1250000", TTL},
@@ -224,7 +139,7 @@ func TestCreateRejects(t *testing.T) {
 	ctx := context.Background()
 	db := newDB(t)
 	si := func(period string) Request {
-		return Request{Service: "BHXH-BATBUOC", Inputs: map[string]string{"salary_fund": "250000000", "employees": "10", "period": period, "region": "1"}}
+		return Request{Service: "BHXH-BATBUOC", Inputs: map[string]string{"si_unit": testUnit, "period": period}}
 	}
 	fieldCases := []struct {
 		name string
@@ -235,12 +150,13 @@ func TestCreateRejects(t *testing.T) {
 		{"declared above max", Request{Service: "XPVPHC-GT", Inputs: map[string]string{"amount": "75000001"}}, []string{"inputs.amount=out_of_range"}},
 		{"tax paid before due", Request{Service: "THUE-TNDN", Inputs: map[string]string{
 			"overdue_amount": "125000000", "due_date": "2026-07-30", "payment_date": "2026-07-01"}}, []string{"inputs.payment_date=before_due_date"}},
-		{"period before any rate", si("2016-01"), []string{"inputs.period=unsupported_period"}},
-		{"period with rates but no caps", si("2024-06"), []string{"inputs.period=unsupported_period"}},
+		{"period before any declaration", si("2024-06"), []string{"inputs.period=unsupported_period"}},
+		// 2026: region I minimum wage 5,310,000 (Decree 293/2025) > the declared 5,000,000.
+		{"salary below the 2026 minimum", si("2026-01"), []string{"inputs.period=below_minimum_wage"}},
 	}
 	for _, tt := range fieldCases {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := Create(ctx, db, portalA, false, tt.req, testNow)
+			_, err := Create(ctx, db, portalA, true, tt.req, testNow)
 			wantFieldCodes(t, err, tt.want...)
 		})
 	}

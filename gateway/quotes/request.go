@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -19,10 +18,7 @@ const (
 	InputOverdueAmount = "overdue_amount"
 	InputDueDate       = "due_date"
 	InputPaymentDate   = "payment_date"
-	InputSalaryFund    = "salary_fund"
-	InputEmployees     = "employees"
 	InputPeriod        = "period"
-	InputRegion        = "region"
 	InputAmount        = "amount"
 )
 
@@ -31,8 +27,6 @@ const (
 	inOverdue     = "inputs." + InputOverdueAmount
 	inDueDate     = "inputs." + InputDueDate
 	inPaymentDate = "inputs." + InputPaymentDate
-	inSalaryFund  = "inputs." + InputSalaryFund
-	inEmployees   = "inputs." + InputEmployees
 	inPeriod      = "inputs." + InputPeriod
 )
 
@@ -46,7 +40,6 @@ const (
 
 var (
 	serviceRE = regexp.MustCompile(`^[A-Z0-9][A-Z0-9-]{1,47}$`)
-	countRE   = regexp.MustCompile(`^(0|[1-9][0-9]{0,6})$`)
 )
 
 // Request asks for a quote. Every input is a string, so amounts never pass
@@ -236,19 +229,6 @@ func (r *inputs) month(key string) Date {
 		r.errs.add("inputs."+key, CodeInvalidDate, "must be a month YYYY-MM")
 	}
 	return d
-}
-
-func (r *inputs) count(key string, lo, hi int) int {
-	v, ok := r.get(key)
-	if !ok {
-		return 0
-	}
-	n, err := strconv.Atoi(v)
-	if !countRE.MatchString(v) || err != nil || n < lo || n > hi {
-		r.errs.add("inputs."+key, CodeOutOfRange, fmt.Sprintf("must be a whole number from %d to %d", lo, hi))
-		return 0
-	}
-	return n
 }
 
 // only rejects inputs the rule does not read: a misspelt key must not be

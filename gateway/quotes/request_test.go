@@ -86,17 +86,11 @@ var (
 	declaredSvc = catalog.Service{Code: "XPVPHC-GT", AmountRule: catalog.RulePayerDeclared, MinAmount: ptr(dec("50000")), MaxAmount: ptr(dec("75000000"))}
 	taxSvc      = catalog.Service{Code: "THUE-TNDN", AmountRule: catalog.RuleComputed, ComputedRule: RuleTaxLateInterest}
 	siSvc       = catalog.Service{Code: "BHXH-BATBUOC", AmountRule: catalog.RuleComputed, ComputedRule: RuleSocialInsurance}
+	hhSvc       = catalog.Service{Code: "BHYT-HGD", AmountRule: catalog.RuleComputed, ComputedRule: RuleHouseholdHealth}
 	testNow     = time.Date(2026, time.November, 23, 10, 0, 0, 0, vietnam)
 )
 
 func ptr(d decimal.Decimal) *decimal.Decimal { return &d }
-
-func seededTables(period Date, region int) ([]Rate, []Cap, error) {
-	if period.Before(Date{2024, time.July, 1}) {
-		return seededRates(), nil, nil
-	}
-	return seededRates(), seededCaps(region), nil
-}
 
 func TestPrice(t *testing.T) {
 	t.Parallel()
@@ -111,8 +105,13 @@ func TestPrice(t *testing.T) {
 		{"declared at min", declaredSvc, map[string]string{"amount": "50000"}, RulePayerDeclared, []string{"50000"}},
 		{"declared at max", declaredSvc, map[string]string{"amount": "75000000"}, RulePayerDeclared, []string{"75000000"}},
 		{"tax", taxSvc, map[string]string{"overdue_amount": "125000000", "due_date": "2026-07-30", "payment_date": "2026-11-23"}, RuleTaxLateInterest, []string{"125000000", "4312500"}},
-		{"social insurance", siSvc, map[string]string{"salary_fund": "250000000", "employees": "10", "period": "2026-11", "region": "1"}, RuleSocialInsurance,
-			[]string{"42500000", "1250000", "7500000", "2500000", "20000000", "3750000", "2500000"}},
+		// Per-employee caps: SI/OA/HI base 46.8M + 5M = 51.8M, UI base 99.2M + 5M = 104.2M
+		// (the old fund-wide cap charged SI on 93.6M).
+		{"social insurance", siSvc, map[string]string{"si_unit": testUnit, "period": "2026-11"}, RuleSocialInsurance,
+			[]string{"8806000", "259000", "1554000", "1042000", "4144000", "777000", "1042000"}},
+		// 2,340,000 × 4.5 % = 105,300 a month; × 70 % = 73,710; × 12 months.
+		{"household", hhSvc, map[string]string{"months": "12", "member_1": "GD4797931234567 Nguyễn Văn An", "member_2": "GD4797931234568 Trần Thị Bình"},
+			RuleHouseholdHealth, []string{"1263600", "884520"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -154,7 +153,7 @@ func TestPriceRejects(t *testing.T) {
 		return m
 	}
 	si := func(kv ...string) map[string]string {
-		m := map[string]string{"salary_fund": "250000000", "employees": "10", "period": "2026-11", "region": "1"}
+		m := map[string]string{"si_unit": testUnit, "period": "2026-11"}
 		for i := 0; i < len(kv); i += 2 {
 			m[kv[i]] = kv[i+1]
 		}
@@ -178,13 +177,13 @@ func TestPriceRejects(t *testing.T) {
 		{"tax amount zero", taxSvc, tax("overdue_amount", "0"), []string{"inputs.overdue_amount=invalid_amount"}},
 		{"si future period", siSvc, si("period", "2026-12"), []string{"inputs.period=out_of_range"}},
 		{"si bad month", siSvc, si("period", "2026-13"), []string{"inputs.period=invalid_date"}},
-		{"si region 0", siSvc, si("region", "0"), []string{"inputs.region=out_of_range"}},
-		{"si region 5", siSvc, si("region", "5"), []string{"inputs.region=out_of_range"}},
-		{"si employees leading zero", siSvc, si("employees", "010"), []string{"inputs.employees=out_of_range"}},
-		{"si employees zero", siSvc, si("employees", "0"), []string{"inputs.employees=out_of_range"}},
-		{"si employees too many", siSvc, si("employees", "1000001"), []string{"inputs.employees=out_of_range"}},
-		{"si salary not whole", siSvc, si("salary_fund", "250000000.00"), []string{"inputs.salary_fund=invalid_amount"}},
-		{"si period without caps", siSvc, si("period", "2024-06"), []string{"inputs.period=unsupported_period"}},
+		{"household bad months and member", hhSvc, map[string]string{"months": "5", "member_1": "HS4797931234567 An"},
+			[]string{"inputs.months=out_of_range", "inputs.member_1=invalid"}},
+		{"household gap", hhSvc, map[string]string{"months": "3", "member_2": "GD4797931234567 An"},
+			[]string{"inputs.member_2=invalid"}},
+		{"si unknown unit", siSvc, si("si_unit", "siu_other"), []string{"inputs.si_unit=not_found"}},
+		{"si old inputs", siSvc, si("salary_fund", "250000000"), []string{"inputs.salary_fund=unknown_field"}},
+		{"si period without declaration", siSvc, si("period", "2024-06"), []string{"inputs.period=unsupported_period"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

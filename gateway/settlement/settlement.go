@@ -24,6 +24,7 @@ import (
 
 	"github.com/civicpay/civicpay/banks"
 	"github.com/civicpay/civicpay/gateway/events"
+	"github.com/civicpay/civicpay/gateway/insurance"
 	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/payments"
 	"github.com/civicpay/civicpay/gateway/pg"
@@ -437,12 +438,22 @@ func (s *Settler) emit(ctx context.Context, tx pgx.Tx, moves []move) error {
 		byID[p.ID] = p
 	}
 	evs := make([]events.Event, 0, len(moves))
+	var succeeded []string
 	for _, m := range moves {
 		p, ok := byID[m.paymentID]
 		if !ok {
 			continue
 		}
 		evs = append(evs, events.Event{Type: m.event, PortalID: p.PortalID, Livemode: p.Livemode, PaymentID: p.ID, Object: p.EventView()})
+		if m.event == events.PaymentSucceeded {
+			succeeded = append(succeeded, p.ID)
+		}
+	}
+	// Social insurance hook: succeeded payments made for an SI unit's
+	// balance are allocated to its obligations in this same transaction
+	// (one statement; payments not for a unit are left alone).
+	if err := insurance.AllocateAll(ctx, tx, succeeded); err != nil {
+		return err
 	}
 	return s.Outbox.Emit(ctx, tx, evs...)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/civicpay/civicpay/gateway/admin"
 	"github.com/civicpay/civicpay/gateway/catalog"
 	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/idempotency"
@@ -31,6 +32,13 @@ type problemRow struct {
 // packages return their sentinel (or typed) errors; only this edge knows HTTP.
 var problems = []problemRow{
 	{portals.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{admin.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{admin.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{admin.ErrKeyNotFound, http.StatusNotFound, "admin_key_not_found"},
+	{portals.ErrNotFound, http.StatusNotFound, "portal_not_found"},
+	{portals.ErrKeyNotFound, http.StatusNotFound, "api_key_not_found"},
+	{portals.ErrKeyInactive, http.StatusConflict, "api_key_inactive"},
+	{catalog.ErrAgencyExists, http.StatusConflict, "agency_exists"},
 	{payments.ErrTokenExpired, http.StatusUnauthorized, "client_token_expired"},
 	{payments.ErrNotFound, http.StatusNotFound, "payment_not_found"},
 	{catalog.ErrUnknownAgency, http.StatusNotFound, "agency_not_found"},

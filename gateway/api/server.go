@@ -115,6 +115,7 @@ func New(d Deps) *Server {
 	s.routesSettlement()
 	s.routesRefunds()
 	s.routesProviders()
+	s.routesAdmin()
 	s.routesDocs()
 	return s
 }

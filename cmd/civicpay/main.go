@@ -21,14 +21,27 @@ commands:
   seed --demo      load demo agencies, services and a demo portal (prints its test key)
   reconcile FILE   reconcile a provider's daily transaction report (CSV) with the ledger
   devdb up|stop|url  start, stop or locate the private PostgreSQL cluster in .data/
+  admin bootstrap  make the first operator key (prints it once; refused when one exists)
+  agencies list|show|create|update      manage agencies (--help for each)
+  portals list|show|create|deactivate|activate  manage portals
+  keys create|roll|revoke               manage portals' API keys
+  (management commands take --json; exit codes: 0 done, 1 failure, 2 usage,
+   3 refused, 4 not found)
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {
+		if helpRequested(err) {
+			return
+		}
 		fmt.Fprintln(os.Stderr, "civicpay:", err)
-		os.Exit(1)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
+		os.Exit(exitFailure)
 	}
 }
 
@@ -49,6 +62,14 @@ func run(ctx context.Context, args []string) error {
 		return devdbCmd(ctx, rest)
 	case "reconcile":
 		return reconcileCmd(ctx, rest)
+	case "admin":
+		return adminCmd(ctx, rest)
+	case "agencies":
+		return agenciesCmd(ctx, rest)
+	case "portals":
+		return portalsCmd(ctx, rest)
+	case "keys":
+		return keysCmd(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -77,3 +77,38 @@ ALTER TABLE api_keys ADD COLUMN expires_at timestamptz;
 ALTER TABLE api_keys ADD COLUMN last_used_at timestamptz;
 ALTER TABLE api_keys ADD COLUMN rolled_to text REFERENCES api_keys;
 CREATE INDEX api_keys_portal ON api_keys (portal_id, created_at);
+
+-- Webhook endpoints: several per portal and mode, each with the event
+-- types it wants (empty: all) and its own secrets. During a rotation an
+-- endpoint has two live secrets and every delivery carries a v1= for each;
+-- the old one stops at expires_at. Secrets must be readable to sign, as
+-- portals.webhook_secret is; they are never logged nor shown after creation.
+CREATE TABLE webhook_endpoints (
+    id          text PRIMARY KEY CHECK (id ~ '^we_[A-Za-z0-9]{16}$'),
+    portal_id   text NOT NULL REFERENCES portals,
+    livemode    boolean NOT NULL,
+    url         text NOT NULL CHECK (url ~ '^https?://'),
+    event_types text[] NOT NULL DEFAULT '{}',
+    enabled     boolean NOT NULL DEFAULT true,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX webhook_endpoints_portal ON webhook_endpoints (portal_id, livemode) WHERE enabled;
+
+CREATE TABLE webhook_secrets (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    endpoint_id text NOT NULL REFERENCES webhook_endpoints ON DELETE CASCADE,
+    secret      text NOT NULL,
+    hint        text NOT NULL,
+    created_at  timestamptz NOT NULL DEFAULT now(),
+    expires_at  timestamptz
+);
+CREATE INDEX webhook_secrets_endpoint ON webhook_secrets (endpoint_id);
+
+-- Which endpoints an event reached, so a retry goes only to the others.
+-- endpoint_id 'portal' is the portal's own webhook_url.
+CREATE TABLE webhook_deliveries (
+    event_id     text NOT NULL REFERENCES events ON DELETE CASCADE,
+    endpoint_id  text NOT NULL,
+    delivered_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (event_id, endpoint_id)
+);

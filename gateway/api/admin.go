@@ -38,6 +38,7 @@ func (s *Server) routesAdmin() {
 	g.POST("/portals/:id/keys", s.adminCreatePortalKey)
 	g.POST("/keys/:id/roll", s.adminRollKey)
 	g.POST("/keys/:id/revoke", s.adminRevokeAPIKey)
+	s.routesAdminWebhooks(g)
 }
 
 type adminRoutes struct{ s *Server }

@@ -19,6 +19,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/quotes"
 	"github.com/civicpay/civicpay/gateway/refunds"
 	"github.com/civicpay/civicpay/gateway/routing"
+	"github.com/civicpay/civicpay/gateway/webhooks"
 )
 
 // problemRow maps one domain error to its HTTP problem.
@@ -39,6 +40,7 @@ var problems = []problemRow{
 	{portals.ErrKeyNotFound, http.StatusNotFound, "api_key_not_found"},
 	{portals.ErrKeyInactive, http.StatusConflict, "api_key_inactive"},
 	{catalog.ErrAgencyExists, http.StatusConflict, "agency_exists"},
+	{webhooks.ErrEndpointNotFound, http.StatusNotFound, "webhook_endpoint_not_found"},
 	{payments.ErrTokenExpired, http.StatusUnauthorized, "client_token_expired"},
 	{payments.ErrNotFound, http.StatusNotFound, "payment_not_found"},
 	{catalog.ErrUnknownAgency, http.StatusNotFound, "agency_not_found"},

@@ -112,3 +112,22 @@ CREATE TABLE webhook_deliveries (
     delivered_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (event_id, endpoint_id)
 );
+
+-- Providers' credentials per agency and mode, sealed with AES-256-GCM under
+-- a data key per record, the data key wrapped under the master key (never
+-- stored here; see gateway/credentials). hints holds the last four
+-- characters of each field, which is all an answer ever shows.
+CREATE TABLE provider_credentials (
+    agency_code text NOT NULL REFERENCES agencies,
+    livemode    boolean NOT NULL,
+    provider    text NOT NULL CHECK (provider IN ('momo', 'vnpay', 'zalopay', 'casso', 'sepay')),
+    base_url    text NOT NULL DEFAULT '',
+    hints       jsonb NOT NULL,
+    kek_id      text NOT NULL,
+    wrapped_key bytea NOT NULL,
+    nonce       bytea NOT NULL,
+    ciphertext  bytea NOT NULL,
+    active      boolean NOT NULL DEFAULT true,
+    updated_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (agency_code, livemode, provider)
+);

@@ -50,7 +50,7 @@ func classify(err error) error {
 	case err == nil:
 		return nil
 	case errors.As(err, &inv), errors.Is(err, admin.ErrForbidden), errors.Is(err, admin.ErrBootstrapped),
-		errors.Is(err, catalog.ErrAgencyExists), errors.Is(err, portals.ErrKeyInactive):
+		errors.Is(err, catalog.ErrAgencyExists), errors.Is(err, portals.ErrKeyInactive), errors.Is(err, admin.ErrNoMasterKey):
 		return &exitError{exitRefused, err}
 	case errors.Is(err, catalog.ErrUnknownAgency), errors.Is(err, portals.ErrNotFound), errors.Is(err, portals.ErrKeyNotFound), errors.Is(err, admin.ErrKeyNotFound):
 		return &exitError{exitNotFound, err}

@@ -25,6 +25,7 @@ commands:
   agencies list|show|create|update      manage agencies (--help for each)
   portals list|show|create|deactivate|activate  manage portals
   keys create|roll|revoke               manage portals' API keys
+  credentials keygen|list|set|rotate-master  providers' credentials, encrypted
   (management commands take --json; exit codes: 0 done, 1 failure, 2 usage,
    3 refused, 4 not found)
 `
@@ -70,6 +71,8 @@ func run(ctx context.Context, args []string) error {
 		return portalsCmd(ctx, rest)
 	case "keys":
 		return keysCmd(ctx, rest)
+	case "credentials":
+		return credentialsCmd(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

@@ -81,6 +81,25 @@ func TestManagementCommands(t *testing.T) {
 	if _, code := cli("keys", "roll", keyID, "--grace", "200h"); code != exitRefused {
 		t.Fatalf("a grace over 7 days: exit %d", code)
 	}
+	dir := t.TempDir()
+	oldKey, newKey := dir+"/old.key", dir+"/new.key"
+	for _, f := range []string{oldKey, newKey} {
+		if _, code := cli("credentials", "keygen", f); code != 0 {
+			t.Fatalf("keygen %s: exit %d", f, code)
+		}
+	}
+	if _, code := cli("credentials", "set", "KBNN-CLI", "live", "zalopay", "--field", "app_id=2553", "--master-key-file", oldKey); code != exitRefused {
+		t.Fatalf("incomplete zalopay: exit %d", code)
+	}
+	set, code := cli("credentials", "set", "KBNN-CLI", "live", "zalopay", "--field", "app_id=2553", "--field", "key1=PcY4iZIKFCIdgZvA6ueMcMHHUbRLYjPL",
+		"--field", "key2=kLtgPl8HHhfvMuDHPwKfgfsY4Ydm9eIz", "--master-key-file", oldKey, "--json")
+	if code != 0 || set["base_url"] != "https://openapi.zalopay.vn" || strings.Contains(out.String(), "PcY4iZIK") {
+		t.Fatalf("set: %d %s", code, out.Bytes())
+	}
+	rot, code := cli("credentials", "rotate-master", "--master-key-file", oldKey, "--new-key-file", newKey, "--json")
+	if code != 0 || rot["records"] != float64(1) {
+		t.Fatalf("rotate-master: %d %s", code, out.Bytes())
+	}
 	pool, err := openPool(ctx, url, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -90,7 +109,7 @@ func TestManagementCommands(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT string_agg(action, ' ' ORDER BY id) FROM audit_log WHERE actor LIKE 'cli:%'`).Scan(&actions); err != nil {
 		t.Fatal(err)
 	}
-	if actions != "admin_key.create agency.create portal.create api_key.roll api_key.create" {
+	if actions != "admin_key.create agency.create portal.create api_key.roll api_key.create credentials.set credentials.rotate_master" {
 		t.Fatalf("the commands' audit records: %q", actions)
 	}
 }

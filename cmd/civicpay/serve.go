@@ -12,8 +12,10 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/gateway/app"
 	"github.com/civicpay/civicpay/gateway/config"
+	"github.com/civicpay/civicpay/gateway/credentials"
 	"github.com/civicpay/civicpay/gateway/demoportal"
 	"github.com/civicpay/civicpay/gateway/providers"
 	"github.com/civicpay/civicpay/internal/logbuf"
@@ -41,8 +43,14 @@ func serve(ctx context.Context, args []string) error {
 	}
 	defer pool.Close()
 	set := providers.FromConfig(cfg, pool, log)
+	var ring *credentials.Keyring
+	if cfg.MasterKeyFile != "" {
+		if ring, err = credentials.LoadKeyring(cfg.MasterKeyFile); err != nil {
+			return fmt.Errorf("CIVICPAY_MASTER_KEY_FILE: %w", err)
+		}
+	}
 	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers,
-		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust})
+		Fees: set.Fee, Provider: set.Provider, Adjust: func(d *api.Deps) { set.Adjust(d); d.Keyring = ring }})
 	if err != nil {
 		return err
 	}

@@ -39,6 +39,7 @@ func (s *Server) routesAdmin() {
 	g.POST("/keys/:id/roll", s.adminRollKey)
 	g.POST("/keys/:id/revoke", s.adminRevokeAPIKey)
 	s.routesAdminWebhooks(g)
+	s.routesAdminCredentials(g)
 }
 
 type adminRoutes struct{ s *Server }

@@ -168,6 +168,7 @@ func Authenticate(ctx context.Context, db pg.Querier, key string) (Principal, er
 	var p Principal
 	var agencies []string
 	var expires *time.Time
+	var live []string
 	err := db.QueryRow(ctx, `
 		WITH k AS (
 			SELECT k.id, k.portal_id, k.livemode, k.expires_at, p.rate_per_minute
@@ -177,8 +178,11 @@ func Authenticate(ctx context.Context, db pg.Querier, key string) (Principal, er
 			WHERE id = (SELECT id FROM k) AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute'))
 		SELECT k.id, k.portal_id, k.livemode, k.expires_at, k.rate_per_minute,
 		       coalesce((SELECT array_agg(pa.agency_code) FROM portal_agencies pa JOIN agencies a ON a.code = pa.agency_code
-		                 WHERE pa.portal_id = k.portal_id AND a.active), '{}')
-		FROM k`, sum[:]).Scan(&p.KeyID, &p.PortalID, &p.Livemode, &expires, &p.RatePerMinute, &agencies)
+		                 WHERE pa.portal_id = k.portal_id AND a.active), '{}'),
+		       coalesce((SELECT array_agg(DISTINCT c.agency_code) FROM provider_credentials c JOIN portal_agencies pa
+		                   ON pa.agency_code = c.agency_code AND pa.portal_id = k.portal_id
+		                 WHERE k.livemode AND c.livemode AND c.active), '{}')
+		FROM k`, sum[:]).Scan(&p.KeyID, &p.PortalID, &p.Livemode, &expires, &p.RatePerMinute, &agencies, &live)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Principal{}, ErrUnauthenticated
 	}
@@ -191,6 +195,10 @@ func Authenticate(ctx context.Context, db pg.Querier, key string) (Principal, er
 	p.Agencies = make(map[string]bool, len(agencies))
 	for _, a := range agencies {
 		p.Agencies[a] = true
+	}
+	p.LiveAgencies = make(map[string]bool, len(live))
+	for _, a := range live {
+		p.LiveAgencies[a] = true
 	}
 	return p, nil
 }

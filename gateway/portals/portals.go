@@ -23,6 +23,9 @@ type Principal struct {
 	Livemode      bool
 	Agencies      map[string]bool
 	RatePerMinute int
+	// LiveAgencies are, for a live key, the allowed agencies with active
+	// live provider credentials: the only ones a live payment may be for.
+	LiveAgencies map[string]bool
 	// ExpiresAt is when a rolled key stops working (zero: never); the
 	// cache never keeps a key past it.
 	ExpiresAt time.Time
@@ -31,6 +34,11 @@ type Principal struct {
 // MayCollectFor says whether the portal may create payments for an agency
 // (allowed, and active: an inactive agency is never in the map).
 func (p Principal) MayCollectFor(agency string) bool { return p.Agencies[agency] }
+
+// Live says whether a payment for agency can be paid in the key's mode:
+// always in test mode (the sandbox), in live mode only when the agency has
+// active live credentials (cached with the key, so within its TTL).
+func (p Principal) Live(agency string) bool { return !p.Livemode || p.LiveAgencies[agency] }
 
 // Created is what creation shows once: the clear keys and webhook secret.
 type Created struct {

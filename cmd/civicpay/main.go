@@ -26,6 +26,7 @@ commands:
   portals list|show|create|deactivate|activate  manage portals
   keys create|roll|revoke               manage portals' API keys
   credentials keygen|list|set|rotate-master  providers' credentials, encrypted
+  webhooks list|create|update|rotate|test     portals' webhook endpoints
   (management commands take --json; exit codes: 0 done, 1 failure, 2 usage,
    3 refused, 4 not found)
 `
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string) error {
 		return keysCmd(ctx, rest)
 	case "credentials":
 		return credentialsCmd(ctx, rest)
+	case "webhooks":
+		return webhooksCmd(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

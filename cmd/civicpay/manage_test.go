@@ -81,6 +81,20 @@ func TestManagementCommands(t *testing.T) {
 	if _, code := cli("keys", "roll", keyID, "--grace", "200h"); code != exitRefused {
 		t.Fatalf("a grace over 7 days: exit %d", code)
 	}
+	hook, code := cli("webhooks", "create", portal["id"].(string), "--url", "https://127.0.0.1/hook", "--live")
+	if code != exitRefused {
+		t.Fatalf("a live endpoint on loopback: exit %d %v", code, hook)
+	}
+	hook, code = cli("webhooks", "create", portal["id"].(string), "--url", "http://localhost:1/hook", "--events", "payment.succeeded", "--json")
+	if code != 0 || !strings.HasPrefix(hook["secret"].(string), "whsec_") {
+		t.Fatalf("webhooks create: %d %s", code, out.Bytes())
+	}
+	if res, code := cli("webhooks", "test", hook["id"].(string), "--json"); code != 0 || res["delivered"] != false {
+		t.Fatalf("a test delivery to a closed port: %d %v", code, res)
+	}
+	if rot, code := cli("webhooks", "rotate", hook["id"].(string), "--json"); code != 0 || len(rot["secrets"].([]any)) != 2 {
+		t.Fatalf("webhooks rotate: %d %s", code, out.Bytes())
+	}
 	dir := t.TempDir()
 	oldKey, newKey := dir+"/old.key", dir+"/new.key"
 	for _, f := range []string{oldKey, newKey} {
@@ -109,7 +123,7 @@ func TestManagementCommands(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT string_agg(action, ' ' ORDER BY id) FROM audit_log WHERE actor LIKE 'cli:%'`).Scan(&actions); err != nil {
 		t.Fatal(err)
 	}
-	if actions != "admin_key.create agency.create portal.create api_key.roll api_key.create credentials.set credentials.rotate_master" {
+	if actions != "admin_key.create agency.create portal.create api_key.roll api_key.create webhook_endpoint.create webhook_endpoint.rotate_secret credentials.set credentials.rotate_master" {
 		t.Fatalf("the commands' audit records: %q", actions)
 	}
 }

@@ -32,6 +32,14 @@ func WebhookEndpoints(ctx context.Context, db pg.Querier, by Principal, portal s
 	return webhooks.Endpoints(ctx, db, portal)
 }
 
+// WebhookEndpoint returns one endpoint; operators and support.
+func WebhookEndpoint(ctx context.Context, db pg.Querier, by Principal, id string) (webhooks.Endpoint, error) {
+	if err := by.Allow(false, ""); err != nil {
+		return webhooks.Endpoint{}, err
+	}
+	return webhooks.GetEndpoint(ctx, db, id, false)
+}
+
 // CreateWebhookEndpoint registers an endpoint for a portal.
 func CreateWebhookEndpoint(ctx context.Context, db pg.TxBeginner, by Principal, portal string, in webhooks.EndpointInput) (CreatedEndpoint, error) {
 	if err := by.Allow(true, ""); err != nil {

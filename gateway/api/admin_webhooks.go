@@ -15,6 +15,19 @@ func (s *Server) routesAdminWebhooks(g adminRoutes) {
 	g.POST("/portals/:id/webhook_endpoints", s.adminCreateEndpoint)
 	g.POST("/webhook_endpoints/:id", s.adminUpdateEndpoint)
 	g.POST("/webhook_endpoints/:id/rotate_secret", s.adminRotateSecret)
+	g.POST("/webhook_endpoints/:id/test", s.adminTestEndpoint)
+}
+
+// adminTestEndpoint sends a signed webhook.test event to the endpoint now.
+func (s *Server) adminTestEndpoint(c echo.Context) error {
+	if _, err := admin.WebhookEndpoint(c.Request().Context(), s.deps.Pool, adminOf(c), c.Param("id")); err != nil {
+		return err
+	}
+	r, err := webhooks.TestDelivery(c.Request().Context(), s.deps.Pool, c.Param("id"), webhooks.TestClient(10*time.Second), nil, s.now())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, r)
 }
 
 func (s *Server) adminListEndpoints(c echo.Context) error {

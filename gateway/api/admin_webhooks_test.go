@@ -98,6 +98,15 @@ func TestWebhookEndpointsAndSecretRotation(t *testing.T) {
 	if len(refunds.deliveries()) != 0 {
 		t.Fatal("an endpoint wanting refund events only got a payment event")
 	}
+	test := g.Do(t, "POST", "/v1/admin/webhook_endpoints/"+ep["id"].(string)+"/test", op, nil)
+	if test.Status != 200 || test.JSON(t)["delivered"] != true {
+		t.Fatalf("test delivery: %d %s", test.Status, test.Body)
+	}
+	waitFor(t, "the test delivery", func() bool { return len(all.deliveries()) == 3 })
+	d = all.deliveries()[2]
+	if !strings.Contains(d[0], `"type":"webhook.test"`) || webhook.Verify(second, d[1], []byte(d[0]), time.Now(), 0) != nil {
+		t.Fatalf("test delivery received: %v", d)
+	}
 	off := g.Do(t, "POST", "/v1/admin/webhook_endpoints/"+ep["id"].(string), op, map[string]any{"enabled": false})
 	if off.Status != 200 || off.JSON(t)["enabled"] != false {
 		t.Fatalf("disable: %d %s", off.Status, off.Body)

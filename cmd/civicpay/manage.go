@@ -124,16 +124,16 @@ func (f agencyFlagSet) input(fs *flag.FlagSet) catalog.AgencyInput {
 }
 
 func portalsCmd(ctx context.Context, args []string) error {
-	const usage = "usage: civicpay portals list|show ID|create|deactivate ID|activate ID [flags] [--json]"
+	const usage = "usage: civicpay portals list|show ID|create|update ID|deactivate ID|activate ID [flags] [--json]"
 	if len(args) == 0 {
 		return usageErr(usage)
 	}
 	verb, rest := args[0], args[1:]
-	m := newMgmt("portals "+verb, "List, show, create, deactivate or reactivate portals (API clients).")
-	name := m.fs.String("name", "", "portal name (create)")
-	agencies := m.fs.String("agencies", "", "comma-separated agency codes the portal may collect for (create)")
-	webhook := m.fs.String("webhook-url", "", "webhook URL (create)")
-	rate := m.fs.Int("rate-per-minute", 0, "request budget per minute (create; 0: 1200)")
+	m := newMgmt("portals "+verb, "List, show, create, change, deactivate or reactivate portals (API clients).")
+	name := m.fs.String("name", "", "portal name (create, update)")
+	agencies := m.fs.String("agencies", "", "comma-separated agency codes the portal may collect for (create, update)")
+	webhook := m.fs.String("webhook-url", "", "webhook URL (create, update; empty removes it)")
+	rate := m.fs.Int("rate-per-minute", 0, "request budget per minute (create: 0 is 1200; update)")
 	var id string
 	if verb != "list" && verb != "create" {
 		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
@@ -182,6 +182,26 @@ func portalsCmd(ctx context.Context, args []string) error {
 			return classify(err)
 		}
 		return m.print(c, fmt.Sprintf("portal %s created\n  test key:       %s\n  live key:       %s\n  webhook secret: %s\nShown once: store them now.", c.ID, c.TestKey, c.LiveKey, c.WebhookSecret))
+	case "update":
+		var in portals.PortalPatch
+		m.fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "name":
+				in.Name = name
+			case "agencies":
+				codes := strings.Split(*agencies, ",")
+				in.Agencies = &codes
+			case "webhook-url":
+				in.WebhookURL = webhook
+			case "rate-per-minute":
+				in.RatePerMinute = rate
+			}
+		})
+		p, err := admin.UpdatePortal(ctx, pool, by, id, in)
+		if err != nil {
+			return classify(err)
+		}
+		return m.print(p, fmt.Sprintf("%s %q agencies=%s rate=%d/min (other gateway instances notice within 10 s)", p.ID, p.Name, strings.Join(p.Agencies, ","), p.RatePerMinute))
 	case "deactivate", "activate":
 		p, err := admin.SetPortalActive(ctx, pool, by, id, verb == "activate")
 		if err != nil {

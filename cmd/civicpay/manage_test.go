@@ -68,6 +68,9 @@ func TestManagementCommands(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(portal["live_key"].(string), "sk_live_") {
 		t.Fatalf("portal: %d %v", code, portal)
 	}
+	if upd, code := cli("portals", "update", portal["id"].(string), "--rate-per-minute", "60", "--json"); code != 0 || upd["rate_per_minute"] != float64(60) {
+		t.Fatalf("portals update: %d %s", code, out.Bytes())
+	}
 	shown, code := cli("portals", "show", portal["id"].(string), "--json")
 	keys, _ := shown["keys"].([]any)
 	if code != 0 || len(keys) != 2 || strings.Contains(out.String(), portal["live_key"].(string)) {
@@ -123,7 +126,7 @@ func TestManagementCommands(t *testing.T) {
 	if err := pool.QueryRow(ctx, `SELECT string_agg(action, ' ' ORDER BY id) FROM audit_log WHERE actor LIKE 'cli:%'`).Scan(&actions); err != nil {
 		t.Fatal(err)
 	}
-	if actions != "admin_key.create agency.create portal.create api_key.roll api_key.create webhook_endpoint.create webhook_endpoint.rotate_secret credentials.set credentials.rotate_master" {
+	if actions != "admin_key.create agency.create portal.create portal.update api_key.roll api_key.create webhook_endpoint.create webhook_endpoint.rotate_secret credentials.set credentials.rotate_master" {
 		t.Fatalf("the commands' audit records: %q", actions)
 	}
 }

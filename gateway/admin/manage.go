@@ -113,6 +113,23 @@ func CreatePortal(ctx context.Context, db pg.TxBeginner, by Principal, n portals
 	return out, err
 }
 
+// UpdatePortal changes a portal's name, webhook URL, agencies or rate limit.
+func UpdatePortal(ctx context.Context, db pg.TxBeginner, by Principal, id string, in portals.PortalPatch) (portals.Portal, error) {
+	if err := by.Allow(true, ""); err != nil {
+		return portals.Portal{}, err
+	}
+	var out portals.Portal
+	err := pg.InTx(ctx, db, func(tx pgx.Tx) error {
+		before, after, err := portals.Update(ctx, tx, id, in)
+		if err != nil {
+			return err
+		}
+		out = after
+		return Record(ctx, tx, by, "portal.update", "portal", id, "", before, after)
+	})
+	return out, err
+}
+
 // SetPortalActive deactivates (or reactivates) a portal.
 func SetPortalActive(ctx context.Context, db pg.TxBeginner, by Principal, id string, active bool) (portals.Portal, error) {
 	if err := by.Allow(true, ""); err != nil {

@@ -33,6 +33,7 @@ func (s *Server) routesAdmin() {
 	g.GET("/portals", s.adminListPortals)
 	g.POST("/portals", s.adminCreatePortal)
 	g.GET("/portals/:id", s.adminGetPortal)
+	g.POST("/portals/:id", s.adminUpdatePortal)
 	g.POST("/portals/:id/deactivate", s.adminSetPortalActive(false))
 	g.POST("/portals/:id/activate", s.adminSetPortalActive(true))
 	g.POST("/portals/:id/keys", s.adminCreatePortalKey)
@@ -234,6 +235,19 @@ func (s *Server) adminCreatePortal(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusCreated, p)
+}
+
+func (s *Server) adminUpdatePortal(c echo.Context) error {
+	var in portals.PortalPatch
+	if _, err := readJSON(c, &in); err != nil {
+		return err
+	}
+	p, err := admin.UpdatePortal(c.Request().Context(), s.deps.Pool, adminOf(c), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	s.keys.Forget() // agencies and the rate limit travel with cached keys
+	return c.JSON(http.StatusOK, p)
 }
 
 func (s *Server) adminSetPortalActive(active bool) echo.HandlerFunc {

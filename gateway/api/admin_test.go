@@ -144,6 +144,21 @@ func TestAdminPortalKeysRollAndRevoke(t *testing.T) {
 	if works(oldKey) != 200 || works(liveKey) != 200 {
 		t.Fatal("the new portal's keys do not work")
 	}
+	hcm := feeBody("HS-ADM-HCM-1")
+	hcm["service"] = "HT-TRICHLUC" // KBNN-HCM's
+	if res := g.Do(t, "POST", "/v1/payments", oldKey, hcm, "Idempotency-Key", "hcm-1"); res.Status != 403 {
+		t.Fatalf("a payment for an agency not allowed yet: %d %s", res.Status, res.Body)
+	}
+	if res := g.Do(t, "POST", "/v1/admin/portals/"+portal, op, map[string]any{"rate_per_minute": 0, "agencies": []string{}}); res.Status != 422 || len(fieldCodes(t, res)) != 2 {
+		t.Fatalf("bad portal change: %d %s", res.Status, res.Body)
+	}
+	upd := g.Do(t, "POST", "/v1/admin/portals/"+portal, op, map[string]any{"agencies": []string{"KBNN-HN", "KBNN-HCM"}})
+	if upd.Status != 200 || len(upd.JSON(t)["agencies"].([]any)) != 2 {
+		t.Fatalf("portal change: %d %s", upd.Status, upd.Body)
+	}
+	if res := g.Do(t, "POST", "/v1/payments", oldKey, hcm, "Idempotency-Key", "hcm-2"); res.Status != 201 {
+		t.Fatalf("a payment for a newly allowed agency: %d %s", res.Status, res.Body)
+	}
 	view := g.Do(t, "GET", "/v1/admin/portals/"+portal, op, nil)
 	keys := view.JSON(t)["keys"].([]any)
 	var testKeyID, testHint string
@@ -190,7 +205,7 @@ func TestAdminPortalKeysRollAndRevoke(t *testing.T) {
 	for _, e := range audit.JSON(t)["data"].([]any) {
 		actions = append(actions, e.(map[string]any)["action"].(string))
 	}
-	want := "portal.deactivate api_key.revoke api_key.create api_key.roll portal.create admin_key.create"
+	want := "portal.deactivate api_key.revoke api_key.create api_key.roll portal.update portal.create admin_key.create"
 	if strings.Join(actions, " ") != want {
 		t.Fatalf("audit actions %v, want %s", actions, want)
 	}

@@ -89,6 +89,7 @@ func (n NewPortal) validate() error {
 		e.Add("agencies", "required", "the agencies the portal may collect for")
 	}
 	if n.RatePerMinute < 0 || n.RatePerMinute > 1_000_000 {
+		// (Update passes -1 for an explicit 0.)
 		e.Add("rate_per_minute", "out_of_range", "1 to 1,000,000 (0: the default, 1200)")
 	}
 	return e.Err()
@@ -164,6 +165,61 @@ func List(ctx context.Context, db pg.Querier) ([]Portal, error) {
 		return nil, err
 	}
 	return pgx.CollectRows(rows, func(r pgx.CollectableRow) (Portal, error) { return scanPortal(r) })
+}
+
+// PortalPatch changes a portal; nil fields are kept.
+type PortalPatch struct {
+	Name          *string   `json:"name,omitempty"`
+	WebhookURL    *string   `json:"webhook_url,omitempty"`
+	Agencies      *[]string `json:"agencies,omitempty"`
+	RatePerMinute *int      `json:"rate_per_minute,omitempty"`
+}
+
+// Update changes a portal's name, webhook URL (empty removes it), allowed
+// agencies or rate limit, validated as at creation.
+func Update(ctx context.Context, db pg.Querier, id string, in PortalPatch) (before, after Portal, err error) {
+	if before, err = Get(ctx, db, id, true); err != nil {
+		return before, after, err
+	}
+	n := NewPortal{Name: before.Name, Agencies: before.Agencies, RatePerMinute: before.RatePerMinute}
+	if before.WebhookURL != nil {
+		n.WebhookURL = *before.WebhookURL
+	}
+	if in.Name != nil {
+		n.Name = *in.Name
+	}
+	if in.WebhookURL != nil {
+		n.WebhookURL = *in.WebhookURL
+	}
+	if in.Agencies != nil {
+		n.Agencies = *in.Agencies
+	}
+	if in.RatePerMinute != nil {
+		n.RatePerMinute = *in.RatePerMinute
+		if n.RatePerMinute == 0 {
+			n.RatePerMinute = -1 // 0 means "default" only at creation
+		}
+	}
+	if err = n.validate(); err != nil {
+		return before, after, err
+	}
+	if _, err = db.Exec(ctx, `UPDATE portals SET name = $2, webhook_url = nullif($3, ''), rate_per_minute = $4 WHERE id = $1`,
+		id, n.Name, n.WebhookURL, n.RatePerMinute); err != nil {
+		return before, after, pg.Translate(err)
+	}
+	if in.Agencies != nil {
+		if _, err = db.Exec(ctx, `DELETE FROM portal_agencies WHERE portal_id = $1 AND NOT (agency_code = ANY($2))`, id, n.Agencies); err != nil {
+			return before, after, err
+		}
+		if _, err = db.Exec(ctx, `INSERT INTO portal_agencies (portal_id, agency_code) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, id, n.Agencies); err != nil {
+			if errors.Is(pg.Translate(err), pg.ErrCheck) {
+				return before, after, invalid.Errors{{Name: "agencies", Code: "unknown_agency", Detail: "every agency must exist (GET /v1/admin/agencies)"}}
+			}
+			return before, after, err
+		}
+	}
+	after, err = Get(ctx, db, id, false)
+	return before, after, err
 }
 
 // SetActive switches a portal on or off: an inactive portal's keys all fail

@@ -213,7 +213,7 @@ func portalsCmd(ctx context.Context, args []string) error {
 }
 
 func keysCmd(ctx context.Context, args []string) error {
-	const usage = "usage: civicpay keys create PORTAL [--live] | roll KEY [--grace 24h] | revoke KEY [--json]"
+	const usage = "usage: civicpay keys create PORTAL [--live] [--expires-in 720h] | roll KEY [--grace 24h] | revoke KEY [--json]"
 	if len(args) < 2 || strings.HasPrefix(args[1], "-") {
 		return usageErr(usage)
 	}
@@ -221,6 +221,7 @@ func keysCmd(ctx context.Context, args []string) error {
 	m := newMgmt("keys "+verb, "Create, roll (the old key works for --grace) or revoke a portal's API keys.")
 	live := m.fs.Bool("live", false, "a live-mode key (create)")
 	grace := m.fs.Duration("grace", portals.DefaultGrace, "how long a rolled key keeps working (roll; at most 168h)")
+	expiresIn := m.fs.Duration("expires-in", 0, "the new key stops working after this long (create; 0: never)")
 	if err := m.parse(rest); err != nil {
 		return err
 	}
@@ -232,7 +233,12 @@ func keysCmd(ctx context.Context, args []string) error {
 	by := operator()
 	switch verb {
 	case "create":
-		k, err := admin.CreatePortalKey(ctx, pool, by, id, *live)
+		var expires *time.Time
+		if *expiresIn != 0 {
+			e := time.Now().Add(*expiresIn)
+			expires = &e
+		}
+		k, err := admin.CreatePortalKey(ctx, pool, by, id, *live, expires, time.Now())
 		if err != nil {
 			return classify(err)
 		}

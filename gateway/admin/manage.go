@@ -152,14 +152,14 @@ func SetPortalActive(ctx context.Context, db pg.TxBeginner, by Principal, id str
 }
 
 // CreatePortalKey adds a key to a portal.
-func CreatePortalKey(ctx context.Context, db pg.TxBeginner, by Principal, portal string, live bool) (portals.CreatedKey, error) {
+func CreatePortalKey(ctx context.Context, db pg.TxBeginner, by Principal, portal string, live bool, expires *time.Time, now time.Time) (portals.CreatedKey, error) {
 	if err := by.Allow(true, ""); err != nil {
 		return portals.CreatedKey{}, err
 	}
 	var out portals.CreatedKey
 	err := pg.InTx(ctx, db, func(tx pgx.Tx) error {
 		var err error
-		if out, err = portals.CreateKey(ctx, tx, portal, live); err != nil {
+		if out, err = portals.CreateKey(ctx, tx, portal, live, expires, now); err != nil {
 			return err
 		}
 		return Record(ctx, tx, by, "api_key.create", "api_key", out.ID, "", nil, out.APIKey)

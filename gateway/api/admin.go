@@ -263,12 +263,13 @@ func (s *Server) adminSetPortalActive(active bool) echo.HandlerFunc {
 
 func (s *Server) adminCreatePortalKey(c echo.Context) error {
 	var in struct {
-		Livemode bool `json:"livemode"`
+		Livemode  bool       `json:"livemode"`
+		ExpiresAt *time.Time `json:"expires_at"`
 	}
 	if _, err := readJSON(c, &in); err != nil {
 		return err
 	}
-	k, err := admin.CreatePortalKey(c.Request().Context(), s.deps.Pool, adminOf(c), c.Param("id"), in.Livemode)
+	k, err := admin.CreatePortalKey(c.Request().Context(), s.deps.Pool, adminOf(c), c.Param("id"), in.Livemode, in.ExpiresAt, s.now())
 	if err != nil {
 		return err
 	}

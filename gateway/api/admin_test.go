@@ -188,6 +188,19 @@ func TestAdminPortalKeysRollAndRevoke(t *testing.T) {
 	if works(oldKey) != 401 || works(newKey) != 200 {
 		t.Fatal("after the grace period the old key must fail and the new one work")
 	}
+	past := g.Do(t, "POST", "/v1/admin/portals/"+portal+"/keys", op, map[string]any{"expires_at": "2020-01-01T00:00:00Z"})
+	if fieldCodes(t, past)["expires_at"] != "in_the_past" {
+		t.Fatalf("a key expiring in the past: %d %s", past.Status, past.Body)
+	}
+	short := g.Do(t, "POST", "/v1/admin/portals/"+portal+"/keys", op, map[string]any{"expires_at": time.Now().Add(time.Second).Format(time.RFC3339Nano)})
+	shortKey := short.JSON(t)["secret"].(string)
+	if short.Status != 201 || works(shortKey) != 200 {
+		t.Fatalf("an expiring key: %d %s", short.Status, short.Body)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	if works(shortKey) != 401 {
+		t.Fatal("a key past its expiry still works")
+	}
 	newID := roll.JSON(t)["new"].(map[string]any)["id"].(string)
 	if res := g.Do(t, "POST", "/v1/admin/keys/"+newID+"/revoke", op, nil); res.Status != 200 || works(newKey) != 401 {
 		t.Fatalf("a revoked key must fail at once: %d %s", res.Status, res.Body)
@@ -205,7 +218,7 @@ func TestAdminPortalKeysRollAndRevoke(t *testing.T) {
 	for _, e := range audit.JSON(t)["data"].([]any) {
 		actions = append(actions, e.(map[string]any)["action"].(string))
 	}
-	want := "portal.deactivate api_key.revoke api_key.create api_key.roll portal.update portal.create admin_key.create"
+	want := "portal.deactivate api_key.revoke api_key.create api_key.create api_key.roll portal.update portal.create admin_key.create"
 	if strings.Join(actions, " ") != want {
 		t.Fatalf("audit actions %v, want %s", actions, want)
 	}

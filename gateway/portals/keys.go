@@ -68,12 +68,15 @@ func insertKey(ctx context.Context, db pg.Querier, portal string, live bool, exp
 }
 
 // CreateKey adds a key to a portal (a second live key, say, for a second
-// deployment).
-func CreateKey(ctx context.Context, db pg.Querier, portal string, live bool) (CreatedKey, error) {
+// deployment), optionally expiring at expires (a contractor's key).
+func CreateKey(ctx context.Context, db pg.Querier, portal string, live bool, expires *time.Time, now time.Time) (CreatedKey, error) {
+	if expires != nil && !expires.After(now) {
+		return CreatedKey{}, invalid.Errors{{Name: "expires_at", Code: "in_the_past", Detail: "a time in the future, or none"}}
+	}
 	if _, err := Get(ctx, db, portal, false); err != nil {
 		return CreatedKey{}, err
 	}
-	return insertKey(ctx, db, portal, live, nil)
+	return insertKey(ctx, db, portal, live, expires)
 }
 
 const keyColumns = `id, portal_id, livemode, hint, created_at, expires_at, last_used_at, revoked_at, rolled_to`

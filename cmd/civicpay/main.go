@@ -23,7 +23,7 @@ commands:
   devdb up|stop|url  start, stop or locate the private PostgreSQL cluster in .data/
   admin bootstrap  make the first operator key (prints it once; refused when one exists)
   agencies list|show|create|update      manage agencies (--help for each)
-  portals list|show|create|deactivate|activate  manage portals
+  portals list|show|create|update|deactivate|activate  manage portals
   keys create|roll|revoke               manage portals' API keys
   credentials keygen|list|set|rotate-master  providers' credentials, encrypted
   webhooks list|create|update|rotate|test     portals' webhook endpoints

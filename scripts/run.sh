@@ -15,6 +15,12 @@ if [ -z "${CIVICPAY_DEMO_KEY:-}" ] && [ -f .data/demo_key ]; then
   export CIVICPAY_DEMO_KEY="$(cat .data/demo_key)"
   export CIVICPAY_DEMO_WEBHOOK_SECRET="$(cat .data/demo_webhook_secret 2>/dev/null || true)"
 fi
+# Providers' live credentials are encrypted under a master key; a
+# development one is made in .data/ (never commit or reuse it).
+if [ -z "${CIVICPAY_MASTER_KEY_FILE:-}" ]; then
+  "$civicpay" credentials keygen .data/master.key >/dev/null
+  export CIVICPAY_MASTER_KEY_FILE="$PWD/.data/master.key"
+fi
 if [ -x "$banksim" ]; then
   "$banksim" --addr "$sim_addr" --gateway "$CIVICPAY_PUBLIC_URL" &
   pids+=($!)

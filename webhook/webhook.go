@@ -39,6 +39,19 @@ func Sign(secret string, t time.Time, body []byte) string {
 	return "t=" + ts + ",v1=" + mac(secret, ts, body)
 }
 
+// SignAll returns the header value with one v1 per secret, so during a
+// secret rotation a portal verifying with either the old or the new secret
+// accepts the delivery (Verify tries every v1).
+func SignAll(secrets []string, t time.Time, body []byte) string {
+	ts := strconv.FormatInt(t.Unix(), 10)
+	var b strings.Builder
+	b.WriteString("t=" + ts)
+	for _, s := range secrets {
+		b.WriteString(",v1=" + mac(s, ts, body))
+	}
+	return b.String()
+}
+
 func mac(secret, ts string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write([]byte(ts))

@@ -23,14 +23,29 @@ commands:
   refunds complete|fail REFUND_ID   record how a manual refund ended (civicpay refunds --help)
   receipts keygen FILE  write a new Ed25519 receipt signing key (PEM) and print its key id
   devdb up|stop|url  start, stop or locate the private PostgreSQL cluster in .data/
+  admin bootstrap  make the first operator key (prints it once; refused when one exists)
+  agencies list|show|create|update      manage agencies (--help for each)
+  portals list|show|create|update|deactivate|activate  manage portals
+  keys create|roll|revoke               manage portals' API keys
+  credentials keygen|list|set|rotate-master  providers' credentials, encrypted
+  webhooks list|create|update|rotate|test     portals' webhook endpoints
+  (management commands take --json; exit codes: 0 done, 1 failure, 2 usage,
+   3 refused, 4 not found)
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:]); err != nil {
+		if helpRequested(err) {
+			return
+		}
 		fmt.Fprintln(os.Stderr, "civicpay:", err)
-		os.Exit(1)
+		var ee *exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
+		os.Exit(exitFailure)
 	}
 }
 
@@ -55,6 +70,18 @@ func run(ctx context.Context, args []string) error {
 		return refundsCmd(ctx, rest, os.Stdout)
 	case "receipts":
 		return receiptsCmd(rest)
+	case "admin":
+		return adminCmd(ctx, rest)
+	case "agencies":
+		return agenciesCmd(ctx, rest)
+	case "portals":
+		return portalsCmd(ctx, rest)
+	case "keys":
+		return keysCmd(ctx, rest)
+	case "credentials":
+		return credentialsCmd(ctx, rest)
+	case "webhooks":
+		return webhooksCmd(ctx, rest)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return nil

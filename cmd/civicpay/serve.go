@@ -15,6 +15,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/api"
 	"github.com/civicpay/civicpay/gateway/app"
 	"github.com/civicpay/civicpay/gateway/config"
+	"github.com/civicpay/civicpay/gateway/credentials"
 	"github.com/civicpay/civicpay/gateway/demoportal"
 	"github.com/civicpay/civicpay/gateway/providers"
 	"github.com/civicpay/civicpay/gateway/receipts"
@@ -49,9 +50,15 @@ func serve(ctx context.Context, args []string) error {
 			return fmt.Errorf("CIVICPAY_RECEIPT_KEY_FILE: %w", err)
 		}
 	}
+	var ring *credentials.Keyring
+	if cfg.MasterKeyFile != "" {
+		if ring, err = credentials.LoadKeyring(cfg.MasterKeyFile); err != nil {
+			return fmt.Errorf("CIVICPAY_MASTER_KEY_FILE: %w", err)
+		}
+	}
 	gw, err := app.New(app.Config{Pool: pool, Log: log, PublicURL: cfg.PublicURL, Workers: cfg.Workers,
-		Fees: set.Fee, Provider: set.Provider, Adjust: set.Adjust, RequeryEvery: cfg.RequeryEvery, RequeryAfter: cfg.RequeryAfter,
-		ReceiptSigner: signer})
+		Fees: set.Fee, Provider: set.Provider, Adjust: func(d *api.Deps) { set.Adjust(d); d.Keyring = ring },
+		RequeryEvery: cfg.RequeryEvery, RequeryAfter: cfg.RequeryAfter, ReceiptSigner: signer})
 	if err != nil {
 		return err
 	}

@@ -152,3 +152,17 @@ func joinInvalid(bad invalid.Errors, err error) error {
 	}
 	return bad
 }
+
+// decodeBody is readJSON for handlers that neither key idempotency on the
+// body nor add field problems of their own: the decoder's findings are the
+// answer.
+func decodeBody(c echo.Context, v any) error {
+	_, bad, err := readJSON(c, v)
+	if err != nil {
+		return err
+	}
+	if len(bad) > 0 {
+		return bad
+	}
+	return nil
+}

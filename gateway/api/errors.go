@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/civicpay/civicpay/gateway/admin"
 	"github.com/civicpay/civicpay/gateway/catalog"
 	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/idempotency"
@@ -20,6 +21,7 @@ import (
 	"github.com/civicpay/civicpay/gateway/receipts"
 	"github.com/civicpay/civicpay/gateway/refunds"
 	"github.com/civicpay/civicpay/gateway/routing"
+	"github.com/civicpay/civicpay/gateway/webhooks"
 )
 
 // problemRow maps one domain error to its HTTP problem.
@@ -33,11 +35,21 @@ type problemRow struct {
 // packages return their sentinel (or typed) errors; only this edge knows HTTP.
 var problems = []problemRow{
 	{portals.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{admin.ErrUnauthenticated, http.StatusUnauthorized, "unauthenticated"},
+	{admin.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{admin.ErrKeyNotFound, http.StatusNotFound, "admin_key_not_found"},
+	{portals.ErrNotFound, http.StatusNotFound, "portal_not_found"},
+	{portals.ErrKeyNotFound, http.StatusNotFound, "api_key_not_found"},
+	{portals.ErrKeyInactive, http.StatusConflict, "api_key_inactive"},
+	{catalog.ErrAgencyExists, http.StatusConflict, "agency_exists"},
+	{webhooks.ErrEndpointNotFound, http.StatusNotFound, "webhook_endpoint_not_found"},
+	{admin.ErrNoMasterKey, http.StatusServiceUnavailable, "master_key_missing"},
 	{payments.ErrTokenExpired, http.StatusUnauthorized, "client_token_expired"},
 	{payments.ErrNotFound, http.StatusNotFound, "payment_not_found"},
 	{catalog.ErrUnknownAgency, http.StatusNotFound, "agency_not_found"},
 	{catalog.ErrUnknownService, http.StatusNotFound, "service_not_found"},
 	{payments.ErrAgencyNotAllowed, http.StatusForbidden, "agency_not_allowed"},
+	{payments.ErrAgencyNotLive, http.StatusConflict, "agency_not_live"},
 	{payments.ErrAmountOutOfBounds, http.StatusUnprocessableEntity, "amount_out_of_bounds"},
 	{payments.ErrAmountMismatch, http.StatusUnprocessableEntity, "amount_mismatch"},
 	{payments.ErrQuoteUsed, http.StatusConflict, "quote_already_used"},

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"github.com/civicpay/civicpay/banks"
+	"github.com/civicpay/civicpay/gateway/credentials"
 	"github.com/civicpay/civicpay/gateway/events"
 	"github.com/civicpay/civicpay/gateway/metrics"
 	"github.com/civicpay/civicpay/gateway/payments"
@@ -55,6 +56,8 @@ type Deps struct {
 	Router *routing.Router
 	// Providers verify and answer callbacks, by provider name.
 	Providers map[string]banks.Provider
+	// Keyring seals providers' credentials (admin API); nil: none can be set.
+	Keyring *credentials.Keyring
 }
 
 // Server is the configured echo instance.
@@ -117,6 +120,7 @@ func New(d Deps) *Server {
 	s.routesSettlement()
 	s.routesRefunds()
 	s.routesProviders()
+	s.routesAdmin()
 	s.routesDocs()
 	s.routesReceipts()
 	return s

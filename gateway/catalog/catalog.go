@@ -37,11 +37,18 @@ const (
 type Agency struct {
 	Code          string `json:"code"`
 	Name          string `json:"name"`
+	NameEN        string `json:"name_en,omitempty"`
 	ProvinceCode  string `json:"province_code,omitempty"`
 	BankBIN       string `json:"bank_bin"`
 	BankName      string `json:"bank_name"`
 	AccountNumber string `json:"account_number"`
 	AccountName   string `json:"account_name"`
+	// KBNNUnitCode and BudgetChapter are set where the agency is a State
+	// Treasury collection point (the unit's 4-digit code, the 3-digit
+	// budget chapter of the revenue).
+	KBNNUnitCode  string `json:"kbnn_unit_code,omitempty"`
+	BudgetChapter string `json:"budget_chapter,omitempty"`
+	Active        bool   `json:"active"`
 	Demo          bool   `json:"demo"`
 }
 
@@ -70,17 +77,29 @@ var (
 	ErrUnknownAgency  = errors.New("no such agency")
 )
 
-const agencyColumns = `code, name, coalesce(province_code, ''), bank_bin, bank_name, account_number, account_name, demo`
+const agencyColumns = `code, name, coalesce(name_en, ''), coalesce(province_code, ''), bank_bin, bank_name, account_number, account_name,
+	coalesce(kbnn_unit_code, ''), coalesce(budget_chapter, ''), active, demo`
 
 func scanAgency(row pgx.Row) (Agency, error) {
 	var a Agency
-	err := row.Scan(&a.Code, &a.Name, &a.ProvinceCode, &a.BankBIN, &a.BankName, &a.AccountNumber, &a.AccountName, &a.Demo)
+	err := row.Scan(&a.Code, &a.Name, &a.NameEN, &a.ProvinceCode, &a.BankBIN, &a.BankName, &a.AccountNumber, &a.AccountName,
+		&a.KBNNUnitCode, &a.BudgetChapter, &a.Active, &a.Demo)
 	return a, err
 }
 
-// Agencies lists every agency, ordered by code.
+// Agencies lists the active agencies, ordered by code: what portals may
+// collect for. AllAgencies lists the inactive ones too.
 func Agencies(ctx context.Context, db pg.Querier) ([]Agency, error) {
-	rows, err := db.Query(ctx, `SELECT `+agencyColumns+` FROM agencies ORDER BY code`)
+	return listAgencies(ctx, db, `WHERE active`)
+}
+
+// AllAgencies lists every agency, active or not, ordered by code.
+func AllAgencies(ctx context.Context, db pg.Querier) ([]Agency, error) {
+	return listAgencies(ctx, db, ``)
+}
+
+func listAgencies(ctx context.Context, db pg.Querier, where string) ([]Agency, error) {
+	rows, err := db.Query(ctx, `SELECT `+agencyColumns+` FROM agencies `+where+` ORDER BY code`)
 	if err != nil {
 		return nil, err
 	}

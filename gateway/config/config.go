@@ -46,6 +46,9 @@ type Config struct {
 	ReadTimeout       time.Duration
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
+	// MasterKeyFile names the file holding the key that wraps providers'
+	// credentials (gateway/credentials); empty: none can be stored or used.
+	MasterKeyFile string
 	// Provider limits, each a default with per-provider overrides.
 	BreakerFailures       breaker.PerProvider[int]
 	BreakerOpen           breaker.PerProvider[time.Duration]
@@ -155,6 +158,10 @@ var Settings = []Setting{
 			return errors.New("want a duration of at least 100ms, such as 2m")
 		}
 		c.RequeryAfter = d
+		return nil
+	}},
+	{"CIVICPAY_MASTER_KEY_FILE", "master-key-file", "", "file with the 32-byte key (hex or base64, mode 0600) that encrypts providers' credentials; empty: live credentials cannot be stored or used (make run makes .data/master.key)", func(c *Config, v string) error {
+		c.MasterKeyFile = v
 		return nil
 	}},
 	{"CIVICPAY_BREAKER_FAILURES", "breaker-failures", "5", "consecutive failed calls that open a provider's circuit breaker; per provider: 5,momo=3", perProvider(breaker.PositiveInt, func(c *Config, p breaker.PerProvider[int]) { c.BreakerFailures = p })},

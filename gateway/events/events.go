@@ -64,12 +64,15 @@ type Outbox struct {
 	River *river.Client[pgx.Tx]
 }
 
-// An event for a portal without a webhook URL is stored (GET /v1/events
+// An event for a portal without a webhook URL or an endpoint wanting it is stored (GET /v1/events
 // serves it) but needs no delivery job: it is marked no_endpoint at once.
 const insertEvents = `
 INSERT INTO events (id, portal_id, livemode, type, payment_id, data, delivery_status)
 SELECT e.id, e.portal_id, e.livemode, e.type, e.payment_id, e.data,
-       CASE WHEN p.webhook_url IS NULL OR p.webhook_url = '' THEN 'no_endpoint' ELSE 'pending' END
+       CASE WHEN coalesce(p.webhook_url, '') <> '' OR EXISTS (
+                 SELECT 1 FROM webhook_endpoints w WHERE w.portal_id = e.portal_id AND w.livemode = e.livemode AND w.enabled
+                   AND (w.event_types = '{}' OR e.type = ANY (w.event_types)))
+            THEN 'pending' ELSE 'no_endpoint' END
 FROM unnest($1::text[], $2::text[], $3::bool[], $4::text[], $5::text[], $6::json[])
      AS e(id, portal_id, livemode, type, payment_id, data)
 JOIN portals p ON p.id = e.portal_id

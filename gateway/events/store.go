@@ -86,6 +86,10 @@ func (o *Outbox) Redeliver(ctx context.Context, tx pgx.Tx, portalID string, live
 	} else if err != nil {
 		return err
 	}
+	// A redelivery goes to every target again, those reached before too.
+	if _, err := tx.Exec(ctx, `DELETE FROM webhook_deliveries WHERE event_id = $1`, id); err != nil {
+		return err
+	}
 	_, err := o.River.InsertTx(ctx, tx, DeliverArgs{EventID: id}, nil)
 	return err
 }

@@ -63,6 +63,9 @@ func prepare(ctx context.Context, tx pg.Querier, who portals.Principal, r Create
 	if !who.MayCollectFor(agency) {
 		return Payment{}, ErrAgencyNotAllowed
 	}
+	if !who.Live(agency) {
+		return Payment{}, ErrAgencyNotLive
+	}
 	amount, quoteExpires, err := price(ctx, tx, who, svc, r, declared, now)
 	if err != nil {
 		return Payment{}, err

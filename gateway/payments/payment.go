@@ -112,8 +112,11 @@ func MaskID(id string) string {
 
 // Domain errors; the HTTP edge maps each to its problem.
 var (
-	ErrNotFound          = errors.New("no such payment")
-	ErrAgencyNotAllowed  = errors.New("this portal may not collect for that agency")
+	ErrNotFound         = errors.New("no such payment")
+	ErrAgencyNotAllowed = errors.New("this portal may not collect for that agency")
+	// ErrAgencyNotLive is a live payment for an agency with no active live
+	// provider credentials: nobody could pay it.
+	ErrAgencyNotLive     = errors.New("the agency has no active live provider credentials; it cannot take live payments yet")
 	ErrAmountOutOfBounds = errors.New("amount is outside the service's bounds")
 	ErrAmountMismatch    = errors.New("amount differs from the service's fixed amount or the quote")
 	ErrQuoteRequired     = errors.New("this service's amount is computed: create a quote and pass quote")

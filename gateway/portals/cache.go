@@ -10,8 +10,11 @@ import (
 )
 
 // Cache remembers resolved keys for a short time, so a busy portal costs one
-// key lookup per TTL instead of one per request. A revoked key stops working
-// within TTL. Entries are keyed by the key's hash; the clear key is not kept.
+// key lookup per TTL instead of one per request. A key revoked, or a portal
+// deactivated, on another instance stops working there within TTL; the
+// instance that made the change calls Forget and it stops at once. A rolled
+// key is never kept past its expiry. Entries are keyed by the key's hash;
+// the clear key is not kept.
 type Cache struct {
 	TTL time.Duration
 	Max int
@@ -44,8 +47,21 @@ func (c *Cache) Authenticate(ctx context.Context, db pg.Querier, key string, now
 	if c.m == nil || len(c.m) >= c.max() {
 		c.m = make(map[[32]byte]cached) // simplest bound: start over
 	}
-	c.m[h] = cached{p: p, exp: now.Add(c.ttl())}
+	exp := now.Add(c.ttl())
+	if !p.ExpiresAt.IsZero() && p.ExpiresAt.Before(exp) {
+		exp = p.ExpiresAt
+	}
+	c.m[h] = cached{p: p, exp: exp}
 	return p, nil
+}
+
+// Forget drops every cached key. Key and portal changes are rare, so
+// dropping all is simpler than finding the changed key's entries (which
+// are keyed by a hash the changer does not know).
+func (c *Cache) Forget() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
 }
 
 func (c *Cache) ttl() time.Duration {

@@ -23,53 +23,109 @@ import (
 	"github.com/civicpay/civicpay/webhook"
 )
 
-// Worker posts one event to its portal's webhook URL. River runs it, retries
-// it with RetryDelay until events.MaxAttempts (about three days), and it
-// marks the event dead on its last failed attempt.
+// Worker posts one event to each of its portal's targets: the portal's own
+// webhook URL and every enabled endpoint of the event's mode that wants
+// its type. River runs it, retries it with RetryDelay until
+// events.MaxAttempts (about three days), and it marks the event dead on
+// its last failed attempt. A retry goes only to the targets that have not
+// answered 2xx yet.
 type Worker struct {
 	river.WorkerDefaults[events.DeliverArgs]
-	Pool   *pgxpool.Pool
+	Pool *pgxpool.Pool
+	// Client posts test-mode events (http and localhost allowed).
 	Client *http.Client
-	Log    *slog.Logger
-	Now    func() time.Time
+	// LiveClient posts live-mode events; nil is SafeClient, which refuses
+	// private addresses at every connection and follows no redirect.
+	LiveClient *http.Client
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
-const loadSQL = `
-SELECT e.data, e.delivery_status, coalesce(p.webhook_url, ''), p.webhook_secret
-FROM events e JOIN portals p ON p.id = e.portal_id WHERE e.id = $1`
+const loadSQL = `SELECT data, delivery_status, livemode FROM events WHERE id = $1`
+
+// targetsSQL lists where the event still has to go, each with the secrets
+// that sign it (several during an endpoint's secret rotation).
+const targetsSQL = `
+SELECT t.id, t.url, t.secrets FROM (
+	SELECT 'portal' AS id, p.webhook_url AS url, ARRAY[p.webhook_secret] AS secrets
+	FROM events e JOIN portals p ON p.id = e.portal_id
+	WHERE e.id = $1 AND coalesce(p.webhook_url, '') <> ''
+	UNION ALL
+	SELECT w.id, w.url, coalesce((SELECT array_agg(s.secret ORDER BY s.id) FROM webhook_secrets s
+	                              WHERE s.endpoint_id = w.id AND (s.expires_at IS NULL OR s.expires_at > now())), '{}')
+	FROM events e JOIN webhook_endpoints w ON w.portal_id = e.portal_id AND w.livemode = e.livemode
+	WHERE e.id = $1 AND w.enabled AND (w.event_types = '{}' OR e.type = ANY (w.event_types))
+) t
+WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = $1 AND d.endpoint_id = t.id)`
 
 const markSQL = `
 UPDATE events SET delivery_status = $2, attempts = attempts + 1, last_error = $3,
 	delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END
 WHERE id = $1`
 
-// Work delivers the event once.
+const deliveredSQL = `INSERT INTO webhook_deliveries (event_id, endpoint_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`
+
+type target struct {
+	id, url string
+	secrets []string
+}
+
+// Work delivers the event once to every target still waiting for it.
 func (w *Worker) Work(ctx context.Context, job *river.Job[events.DeliverArgs]) error {
 	var body []byte
-	var status, url, secret string
-	err := w.Pool.QueryRow(ctx, loadSQL, job.Args.EventID).Scan(&body, &status, &url, &secret)
+	var status string
+	var live bool
+	err := w.Pool.QueryRow(ctx, loadSQL, job.Args.EventID).Scan(&body, &status, &live)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return river.JobCancel(fmt.Errorf("event %s no longer exists", job.Args.EventID))
 	}
 	if err != nil {
 		return err
 	}
-	if url == "" {
+	rows, err := w.Pool.Query(ctx, targetsSQL, job.Args.EventID)
+	if err != nil {
+		return err
+	}
+	targets, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (target, error) {
+		var t target
+		err := r.Scan(&t.id, &t.url, &t.secrets)
+		return t, err
+	})
+	if err != nil {
+		return err
+	}
+	if len(targets) == 0 && status != "pending" {
+		return nil // delivered meanwhile (a redelivery raced this job)
+	}
+	if len(targets) == 0 && job.Attempt == 1 && !w.reachedBefore(ctx, job.Args.EventID) {
 		_, err := w.Pool.Exec(ctx, markSQL, job.Args.EventID, "no_endpoint", nil)
 		return err
 	}
-	derr := w.post(ctx, url, secret, body)
-	next, msg := "delivered", (*string)(nil)
-	if derr != nil {
+	client := w.Client
+	if live {
+		client = w.LiveClient
+		if client == nil {
+			client = SafeClient(10 * time.Second)
+		}
+	}
+	var failures []error
+	for _, t := range targets {
+		if err := w.post(ctx, client, t.url, t.secrets, body); err != nil {
+			failures = append(failures, fmt.Errorf("%s: %w", t.id, err))
+			continue
+		}
+		if _, err := w.Pool.Exec(ctx, deliveredSQL, job.Args.EventID, t.id); err != nil {
+			return err
+		}
+	}
+	if derr := errors.Join(failures...); derr != nil {
 		s := derr.Error()
-		next, msg = "pending", &s
+		next := "pending"
 		if job.Attempt >= job.MaxAttempts {
 			next = "dead"
 		}
-	}
-	if derr != nil {
 		w.Log.Warn("webhook delivery failed", "event", job.Args.EventID, "attempt", job.Attempt, "status", next, "err", derr)
-		if _, err := w.Pool.Exec(ctx, markSQL, job.Args.EventID, next, msg); err != nil {
+		if _, err := w.Pool.Exec(ctx, markSQL, job.Args.EventID, next, &s); err != nil {
 			return err
 		}
 		return derr
@@ -77,7 +133,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[events.DeliverArgs]) e
 	// Success: the event's state and the job's completion commit together,
 	// one commit per delivery instead of two.
 	return pgx.BeginFunc(ctx, w.Pool, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, markSQL, job.Args.EventID, next, msg); err != nil {
+		if _, err := tx.Exec(ctx, markSQL, job.Args.EventID, "delivered", nil); err != nil {
 			return err
 		}
 		_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
@@ -85,7 +141,13 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[events.DeliverArgs]) e
 	})
 }
 
-func (w *Worker) post(ctx context.Context, url, secret string, body []byte) error {
+func (w *Worker) reachedBefore(ctx context.Context, event string) bool {
+	var n int
+	_ = w.Pool.QueryRow(ctx, `SELECT count(*) FROM webhook_deliveries WHERE event_id = $1`, event).Scan(&n)
+	return n > 0
+}
+
+func (w *Worker) post(ctx context.Context, client *http.Client, url string, secrets []string, body []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
@@ -98,8 +160,7 @@ func (w *Worker) post(ctx context.Context, url, secret string, body []byte) erro
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "civicpay-webhooks/1")
-	req.Header.Set(webhook.Header, webhook.Sign(secret, now, body))
-	client := w.Client
+	req.Header.Set(webhook.Header, webhook.SignAll(secrets, now, body))
 	if client == nil {
 		client = http.DefaultClient
 	}
@@ -108,7 +169,7 @@ func (w *Worker) post(ctx context.Context, url, secret string, body []byte) erro
 		return err
 	}
 	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, MaxResponse))
 	if res.StatusCode < 200 || res.StatusCode > 299 {
 		return fmt.Errorf("portal answered %d", res.StatusCode)
 	}

@@ -190,6 +190,10 @@ func credentialPresent(_ context.Context, in *openapi3filter.AuthenticationInput
 		if strings.HasPrefix(tok, "sk_test_") || strings.HasPrefix(tok, "sk_live_") {
 			return nil
 		}
+	case "adminKey":
+		if strings.HasPrefix(tok, "ak_") {
+			return nil
+		}
 	case "clientToken":
 		if strings.HasPrefix(tok, "ct_") {
 			return nil

@@ -89,6 +89,9 @@ func (s *Server) getReceiptHTML(c echo.Context) error {
 
 // receiptKeys publishes every key that ever signed a receipt.
 func (s *Server) receiptKeys(c echo.Context) error {
+	if err := noParams(c); err != nil {
+		return err
+	}
 	keys, err := receipts.Keys(c.Request().Context(), s.deps.Pool)
 	if err != nil {
 		return err

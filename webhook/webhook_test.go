@@ -53,7 +53,7 @@ func TestSignVector(t *testing.T) {
 // A portal checks each delivery like this before trusting it.
 func ExampleVerify() {
 	body := []byte(`{"id":"evt_1","type":"payment.succeeded"}`) // the raw request body
-	header := webhook.Sign("whsec_…", time.Now(), body)        // r.Header.Get("Civicpay-Signature")
+	header := webhook.Sign("whsec_…", time.Now(), body)         // r.Header.Get("Civicpay-Signature")
 	if err := webhook.Verify("whsec_…", header, body, time.Now(), webhook.DefaultTolerance); err != nil {
 		fmt.Println("reject:", err)
 		return

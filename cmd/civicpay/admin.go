@@ -90,6 +90,24 @@ func (m *mgmt) parse(args []string) error {
 	return nil
 }
 
+// start parses the command's flags and opens its pool: every management
+// command begins so.
+func (m *mgmt) start(ctx context.Context, args []string) (*pgxpool.Pool, error) {
+	if err := m.parse(args); err != nil {
+		return nil, err
+	}
+	return m.pool(ctx)
+}
+
+// leadingArg takes the object a command names (an agency code, a portal
+// id) off the front of its arguments.
+func leadingArg(rest []string, usage string) (string, []string, error) {
+	if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
+		return "", nil, usageErr("%s", usage)
+	}
+	return rest[0], rest[1:], nil
+}
+
 // pool opens the gateway's database as the runtime role, which may append
 // to the audit log but never change it.
 func (m *mgmt) pool(ctx context.Context) (*pgxpool.Pool, error) {

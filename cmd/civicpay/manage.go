@@ -26,15 +26,12 @@ func agenciesCmd(ctx context.Context, args []string) error {
 	in := agencyFlags(m.fs)
 	var code string
 	if verb == "show" || verb == "update" {
-		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
-			return usageErr(usage)
+		var err error
+		if code, rest, err = leadingArg(rest, usage); err != nil {
+			return err
 		}
-		code, rest = rest[0], rest[1:]
 	}
-	if err := m.parse(rest); err != nil {
-		return err
-	}
-	pool, err := m.pool(ctx)
+	pool, err := m.start(ctx, rest)
 	if err != nil {
 		return err
 	}
@@ -136,15 +133,12 @@ func portalsCmd(ctx context.Context, args []string) error {
 	rate := m.fs.Int("rate-per-minute", 0, "request budget per minute (create: 0 is 1200; update)")
 	var id string
 	if verb != "list" && verb != "create" {
-		if len(rest) == 0 || strings.HasPrefix(rest[0], "-") {
-			return usageErr(usage)
+		var err error
+		if id, rest, err = leadingArg(rest, usage); err != nil {
+			return err
 		}
-		id, rest = rest[0], rest[1:]
 	}
-	if err := m.parse(rest); err != nil {
-		return err
-	}
-	pool, err := m.pool(ctx)
+	pool, err := m.start(ctx, rest)
 	if err != nil {
 		return err
 	}
@@ -222,10 +216,7 @@ func keysCmd(ctx context.Context, args []string) error {
 	live := m.fs.Bool("live", false, "a live-mode key (create)")
 	grace := m.fs.Duration("grace", portals.DefaultGrace, "how long a rolled key keeps working (roll; at most 168h)")
 	expiresIn := m.fs.Duration("expires-in", 0, "the new key stops working after this long (create; 0: never)")
-	if err := m.parse(rest); err != nil {
-		return err
-	}
-	pool, err := m.pool(ctx)
+	pool, err := m.start(ctx, rest)
 	if err != nil {
 		return err
 	}
